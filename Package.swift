@@ -1,0 +1,35 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "Bottleneck",
+    products: [
+        .executable(name: "bottleneck", targets: ["bottleneck"]),
+        .library(name: "BottleneckCore", targets: ["BottleneckCore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+    ],
+    targets: [
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .target(
+            name: "BottleneckCore",
+            dependencies: ["CZlib"],
+            swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"])]
+        ),
+        .executableTarget(
+            name: "bottleneck",
+            dependencies: [
+                "BottleneckCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .target(name: "BottleneckTestSupport", dependencies: ["BottleneckCore"]),
+        .testTarget(
+            name: "BottleneckCoreTests",
+            dependencies: ["BottleneckCore", "BottleneckTestSupport"],
+            resources: []
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

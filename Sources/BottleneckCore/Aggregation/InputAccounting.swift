@@ -1,0 +1,47 @@
+/// Line accounting for one input. `lines == recognized + skipped` always holds.
+public struct InputAccounting: Sendable {
+    public var path: String
+    public var format: String = "unknown"
+    public var lines: Int64 = 0
+    /// Lines recognized by a parser, slow-operation lines included.
+    public var recognized: Int64 = 0
+    public var slowOps: Int64 = 0
+    public var skipped: [SkipReason: Int64] = [:]
+    /// Decoded bytes read.
+    public var bytes: Int64 = 0
+    public var isGzip = false
+    /// The input could not be read (fully): what went wrong.
+    public var error: String?
+    /// Lines whose events were dropped by --since/--until/--ns/--op/--min-ms/--plan.
+    public var filteredOut: Int64 = 0
+
+    public init(path: String) { self.path = path }
+
+    public var skippedTotal: Int64 { skipped.values.reduce(0, +) }
+    public var balanced: Bool { lines == recognized + skippedTotal }
+
+    public mutating func count(_ outcome: LineOutcome) {
+        lines += 1
+        switch outcome {
+        case .slowOperation:
+            recognized += 1
+            slowOps += 1
+        case .recognized:
+            recognized += 1
+        case .skipped(let reason):
+            skipped[reason, default: 0] += 1
+        case .notMine:
+            skipped[.unrecognized, default: 0] += 1
+        }
+    }
+
+    public mutating func merge(_ o: InputAccounting) {
+        lines += o.lines
+        recognized += o.recognized
+        slowOps += o.slowOps
+        for (k, v) in o.skipped { skipped[k, default: 0] += v }
+        bytes += o.bytes
+        filteredOut += o.filteredOut
+        if error == nil { error = o.error }
+    }
+}

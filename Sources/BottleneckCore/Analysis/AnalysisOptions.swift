@@ -1,0 +1,11 @@
+/// Options of one analysis run.
+public struct AnalysisOptions: Sendable {
+    public var filter = EventFilter()
+    public var readSize = LineReader.defaultReadSize
+    public var maxLineLength = LineReader.defaultMaxLineLength
+    /// Year for legacy ctime stamps without one; nil = the file's modification year.
+    public var year: Int?
+    public var bootTime: Timestamp?
+    public var parsers: [ParserFactory] = ParserRegistry.all
+    public init() {}
+}

@@ -1,0 +1,106 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// What a run produced: per-input accounting and the aggregates.
+public final class AnalysisResult {
+    public var inputs: [InputAccounting] = []
+    public let shapes = ShapeTable()
+    public var foldedWriteTwins: Int64 = 0
+    public init() {}
+
+    public var hadInputErrors: Bool { inputs.contains { $0.error != nil } }
+}
+
+/// Runs inputs through reader → dispatcher → folder → filter → aggregates.
+public final class Analyzer {
+    public let options: AnalysisOptions
+    public let result = AnalysisResult()
+    /// Called for every kept event, in input order (NDJSON streaming).
+    public var onEvent: ((Event) -> Void)?
+    /// Called now and then with (input index, raw bytes consumed, raw size if known).
+    public var onProgress: ((Int, Int64, Int64?) -> Void)?
+
+    public init(options: AnalysisOptions) {
+        self.options = options
+    }
+
+    /// Analyzes one input. Read errors are recorded on the input, never thrown.
+    public func analyze(path: String) {
+        let index = result.inputs.count
+        var acct = InputAccounting(path: path)
+        defer { result.inputs.append(acct) }
+        let opened: InputOpener.Opened
+        do {
+            opened = try InputOpener.open(path: path)
+        } catch {
+            acct.error = error.description
+            return
+        }
+        acct.isGzip = opened.isGzip
+        analyze(source: opened.source, index: index, path: path, accounting: &acct,
+                modificationTime: opened.modificationTime, raw: opened.raw, size: opened.size)
+    }
+
+    /// Analyzes bytes from any source (tests use small read sizes through this).
+    public func analyze(source: ByteSource, path: String) {
+        let index = result.inputs.count
+        var acct = InputAccounting(path: path)
+        analyze(source: source, index: index, path: path, accounting: &acct, modificationTime: nil, raw: nil, size: nil)
+        result.inputs.append(acct)
+    }
+
+    private func analyze(source: ByteSource, index: Int, path: String, accounting acct: inout InputAccounting,
+                         modificationTime: Int64?, raw: FileDescriptorSource?, size: Int64?) {
+        var year = options.year
+        if year == nil, let m = modificationTime {
+            year = Timestamp(millis: m * 1000).civil.year
+        }
+        let context = ParseContext(input: index, path: path, defaultYear: year, bootTime: options.bootTime)
+        let dispatcher = LineDispatcher(context: context, factories: options.parsers)
+        let folder = WriteTwinFolder()
+        let reader = LineReader(source: source, readSize: options.readSize, maxLineLength: options.maxLineLength)
+        let filter = options.filter
+        let shapes = result.shapes
+        let onEvent = self.onEvent
+        let onProgress = self.onProgress
+        var filtered: Int64 = 0
+        var nextProgress: Int64 = 64 << 20
+
+        let sink: (Event) -> Void = { event in
+            guard let kept = folder.process(event) else { return }
+            if !filter.isEmpty && !filter.accepts(kept) {
+                filtered += 1
+                return
+            }
+            if case .slowOperation(let op) = kept { shapes.add(op) }
+            onEvent?(kept)
+        }
+        var local = acct
+        do {
+            try reader.forEachLine { line in
+                if line.tooLong {
+                    local.count(.skipped(.tooLong))
+                    return
+                }
+                if line.bytes.isEmpty {
+                    local.count(.skipped(.blank))
+                    return
+                }
+                local.count(dispatcher.parse(line.bytes, lineNumber: line.number, emit: sink))
+                if let onProgress, line.endOffset >= nextProgress {
+                    nextProgress = line.endOffset + (64 << 20)
+                    onProgress(index, raw.map { Int64(lseek($0.fd, 0, SEEK_CUR)) } ?? line.endOffset, size)
+                }
+            }
+        } catch {
+            local.error = error.description
+        }
+        dispatcher.finish(emit: sink)
+        local.bytes = reader.consumed
+        local.format = dispatcher.formatSummary
+        local.filteredOut = filtered
+        acct = local
+        result.foldedWriteTwins += folder.folded
+    }
+}

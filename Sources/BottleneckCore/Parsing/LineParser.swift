@@ -1,0 +1,70 @@
+/// Why a line was skipped. Parsers may define their own reasons; these are the common ones.
+public struct SkipReason: Hashable, Sendable, Comparable, CustomStringConvertible {
+    public let rawValue: String
+    public init(_ rawValue: String) { self.rawValue = rawValue }
+    public var description: String { rawValue }
+    public static func < (a: SkipReason, b: SkipReason) -> Bool { a.rawValue < b.rawValue }
+
+    public static let blank = SkipReason("blank line")
+    public static let unrecognized = SkipReason("unrecognized format")
+    public static let tooLong = SkipReason("line too long")
+    public static let malformedJSON = SkipReason("malformed JSON")
+    public static let incompleteLastLine = SkipReason("incomplete last line")
+    public static let outsideFilter = SkipReason("filtered out")
+}
+
+/// What a parser made of one line. Every line ends up as exactly one of these, which is what
+/// keeps `lines = recognized + skipped` true.
+public enum LineOutcome: Sendable, Equatable {
+    /// The line is a slow operation (its event was emitted, or folded into another).
+    case slowOperation
+    /// The line belongs to this format but carries no slow operation (or is part of a multi-line
+    /// record such as an OOM report).
+    case recognized
+    /// The line belongs to this format but could not be used.
+    case skipped(SkipReason)
+    /// Not this parser's format; the dispatcher tries the next parser.
+    case notMine
+}
+
+/// Per-input context a parser may read.
+public struct ParseContext: Sendable {
+    /// Index of the input in the run.
+    public var input: Int
+    public var path: String
+    /// Year for timestamps that lack one (legacy ctime): `--year`, or the file's modification year.
+    public var defaultYear: Int?
+    /// Boot time for kernel uptime stamps (`--boot-time`).
+    public var bootTime: Timestamp?
+    public init(input: Int, path: String, defaultYear: Int? = nil, bootTime: Timestamp? = nil) {
+        self.input = input
+        self.path = path
+        self.defaultYear = defaultYear
+        self.bootTime = bootTime
+    }
+}
+
+/// A log format. One instance per input: parsers may keep state across lines (multi-line
+/// records), and emit events late from `finish`.
+public protocol LineParser: AnyObject {
+    /// Format name shown in reports (`logv2`, `legacy`, `kernel`).
+    var formatName: String { get }
+    /// Parses one line; emits zero or more events through `emit`.
+    func parse(_ line: UnsafeRawBufferPointer, lineNumber: Int, emit: (Event) -> Void) -> LineOutcome
+    /// End of input: emit what is still pending.
+    func finish(emit: (Event) -> Void)
+}
+
+extension LineParser {
+    public func finish(emit: (Event) -> Void) {}
+}
+
+/// Makes a fresh parser for one input.
+public struct ParserFactory: Sendable {
+    public let name: String
+    public let make: @Sendable (ParseContext) -> any LineParser
+    public init(name: String, make: @escaping @Sendable (ParseContext) -> any LineParser) {
+        self.name = name
+        self.make = make
+    }
+}

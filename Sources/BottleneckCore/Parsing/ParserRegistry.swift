@@ -1,0 +1,9 @@
+/// Every log format the analyzer knows. A new format is one file plus one line here.
+///
+/// Order matters only for speed: the dispatcher tries the parser that took the previous line
+/// first, then these in order.
+public enum ParserRegistry {
+    public static let all: [ParserFactory] = [
+        JSONLogV2Parser.factory,
+    ]
+}

@@ -1,0 +1,104 @@
+/// The versioned JSON report (`--format json`), documented by docs/report.schema.json.
+public struct JSONReporter: Reporter {
+    public static let name = "json"
+    public init() {}
+
+    public func render(_ report: Report, options: ReportOptions) -> String {
+        var w = JSONWriter(pretty: true)
+        w.beginObject()
+        w.int("schemaVersion", ReportSchema.version)
+        w.string("tool", "bottleneck")
+        w.beginArray("inputs")
+        for i in report.inputs {
+            w.beginObject()
+            w.string("path", i.path)
+            w.string("format", i.format)
+            w.bool("gzip", i.isGzip)
+            w.int("bytes", i.bytes)
+            w.int("lines", i.lines)
+            w.int("recognized", i.recognized)
+            w.int("slowOps", i.slowOps)
+            w.int("filteredOut", i.filteredOut)
+            writeSkipped(&w, i.skipped)
+            w.string("error", i.error)
+            w.endObject()
+        }
+        w.endArray()
+        w.beginObject("totals")
+        w.int("lines", report.totalLines)
+        w.int("recognized", report.totalRecognized)
+        w.int("skipped", report.totalSkipped)
+        w.int("slowOps", report.totalSlowOps)
+        w.int("operations", report.operations)
+        w.int("foldedWriteTwins", report.foldedWriteTwins)
+        w.int("shapes", report.shapes.count)
+        w.endObject()
+        w.string("sort", report.sort.rawValue)
+        w.beginArray("shapes")
+        for (rank, s) in report.shapes.enumerated() {
+            writeShape(&w, s, rank: rank + 1)
+        }
+        w.endArray()
+        w.endObject()
+        return w.output + "\n"
+    }
+
+    func writeSkipped(_ w: inout JSONWriter, _ skipped: [SkipReason: Int64]) {
+        w.beginObject("skipped")
+        for (k, v) in skipped.sorted(by: { $0.key < $1.key }) { w.int(k.rawValue, v) }
+        w.endObject()
+    }
+
+    func writeShape(_ w: inout JSONWriter, _ s: ShapeAggregate, rank: Int) {
+        w.beginObject()
+        w.int("rank", rank)
+        w.string("namespace", s.namespace)
+        w.string("operation", s.operation)
+        w.string("shape", s.shape.text)
+        w.string("shapeId", s.shape.idHex)
+        w.bool("truncatedShape", s.shape.isTruncated)
+        w.int("count", s.count)
+        w.beginObject("durationMs")
+        w.int("total", s.durationTotal)
+        w.int("min", s.histogram.min)
+        w.int("max", s.histogram.max)
+        w.double("mean", s.meanMillis)
+        w.double("p50", s.histogram.quantile(0.50))
+        w.double("p95", s.histogram.quantile(0.95))
+        w.double("p99", s.histogram.quantile(0.99))
+        w.endObject()
+        w.beginObject("plans")
+        for (k, v) in s.plans.sorted(by: { $0.key < $1.key }) { w.int(k, v) }
+        w.endObject()
+        w.beginObject("yields")
+        w.int("total", s.yieldsTotal)
+        w.double("mean", s.yieldsMean)
+        w.int("max", s.yieldsMax)
+        w.endObject()
+        w.int("keysExamined", s.keysExamined)
+        w.int("docsExamined", s.docsExamined)
+        w.int("nreturned", s.nreturned)
+        w.double("examinedRatio", s.examinedRatio)
+        w.int("reslen", s.reslen)
+        w.int("lockWaitMicros", s.lockWaitMicros)
+        w.int("storageTimeReadingMicros", s.storageTimeReadingMicros)
+        w.int("hasSortStage", s.hasSortStage)
+        w.int("usedDisk", s.usedDisk)
+        w.int("fromMultiPlanner", s.fromMultiPlanner)
+        w.int("replanned", s.replanned)
+        w.int("truncatedLines", s.truncated)
+        w.int("errors", s.errors)
+        w.string("firstSeen", s.firstSeen?.iso8601)
+        w.string("lastSeen", s.lastSeen?.iso8601)
+        w.beginObject("slowest")
+        w.int("durationMs", s.slowestMillis)
+        w.string("time", s.slowestTime?.iso8601)
+        w.int("input", s.slowestSource.map { Int64($0.input) })
+        w.int("line", s.slowestSource.map { Int64($0.line) })
+        w.endObject()
+        w.beginArray("serverHashes")
+        for h in s.serverHashes.sorted() { w.string(nil, h) }
+        w.endArray()
+        w.endObject()
+    }
+}

@@ -1,0 +1,64 @@
+/// Version of the JSON report layout (docs/report.schema.json).
+public enum ReportSchema {
+    public static let version = 1
+}
+
+/// How shapes are ranked.
+public enum ShapeSort: String, CaseIterable, Sendable {
+    case total, count, mean, p95, p99, max, yields
+    case docsExamined = "docs-examined"
+    case examinedRatio = "examined-ratio"
+
+    func key(_ a: ShapeAggregate) -> Double {
+        switch self {
+        case .total: return Double(a.durationTotal)
+        case .count: return Double(a.count)
+        case .mean: return a.meanMillis
+        case .p95: return a.histogram.quantile(0.95)
+        case .p99: return a.histogram.quantile(0.99)
+        case .max: return Double(a.histogram.max)
+        case .yields: return Double(a.yieldsTotal)
+        case .docsExamined: return Double(a.docsExamined)
+        case .examinedRatio: return a.examinedRatio
+        }
+    }
+}
+
+/// A finished analysis, ready for any reporter.
+public struct Report {
+    public var inputs: [InputAccounting]
+    /// Shapes in rank order (all of them; reporters cut to --top).
+    public var shapes: [ShapeAggregate]
+    public var foldedWriteTwins: Int64
+    public var operations: Int64
+    public var sort: ShapeSort
+    public var top: Int?
+
+    public init(result: AnalysisResult, sort: ShapeSort = .total, top: Int? = nil) {
+        self.inputs = result.inputs
+        self.foldedWriteTwins = result.foldedWriteTwins
+        self.operations = result.shapes.operations
+        self.sort = sort
+        self.top = top
+        // Deterministic: by key descending, then total time, count, namespace, operation, shape id.
+        self.shapes = result.shapes.aggregates.map { ($0, sort.key($0)) }.sorted { x, y in
+            if x.1 != y.1 { return x.1 > y.1 }
+            let a = x.0, b = y.0
+            if a.durationTotal != b.durationTotal { return a.durationTotal > b.durationTotal }
+            if a.count != b.count { return a.count > b.count }
+            if a.namespace != b.namespace { return a.namespace < b.namespace }
+            if a.operation != b.operation { return a.operation < b.operation }
+            return a.shape.id < b.shape.id
+        }.map { $0.0 }
+    }
+
+    public var totalLines: Int64 { inputs.reduce(0) { $0 + $1.lines } }
+    public var totalSlowOps: Int64 { inputs.reduce(0) { $0 + $1.slowOps } }
+    public var totalRecognized: Int64 { inputs.reduce(0) { $0 + $1.recognized } }
+    public var totalSkipped: Int64 { inputs.reduce(0) { $0 + $1.skippedTotal } }
+    public var skippedByReason: [SkipReason: Int64] {
+        var m: [SkipReason: Int64] = [:]
+        for i in inputs { for (k, v) in i.skipped { m[k, default: 0] += v } }
+        return m
+    }
+}

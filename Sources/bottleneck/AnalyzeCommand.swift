@@ -1,0 +1,144 @@
+import ArgumentParser
+import BottleneckCore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
+    case table, json, ndjson
+}
+
+extension ShapeSort: ExpressibleByArgument {}
+
+struct AnalyzeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "analyze",
+        abstract: "Analyze archived logs (files, .gz, or - for stdin) and rank query shapes."
+    )
+
+    @Argument(help: "Log files (plain or gzip, detected by content); - reads standard input.")
+    var files: [String] = []
+
+    @Option(name: .shortAndLong, help: "Output format: table, json or ndjson.")
+    var format: OutputFormat = .table
+
+    @Option(name: .shortAndLong, help: "Write the report to FILE atomically (temporary file, then rename).")
+    var output: String?
+
+    @Option(help: "Rank shapes by: \(ShapeSort.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var sort: ShapeSort = .total
+
+    @Option(help: "Shapes shown in the table.")
+    var top: Int = 20
+
+    @Option(help: "Only events at or after this instant (ISO 8601, e.g. 2024-01-31T10:00:00Z).")
+    var since: String?
+
+    @Option(help: "Only events before this instant (ISO 8601).")
+    var until: String?
+
+    @Option(help: "Only namespaces matching this glob (repeatable), e.g. 'shop.*'.")
+    var ns: [String] = []
+
+    @Option(help: "Only these operations (repeatable): find, aggregate, count, update, ...")
+    var op: [String] = []
+
+    @Option(name: .customLong("min-ms"), help: "Only operations at least this slow (milliseconds).")
+    var minMs: Int64?
+
+    @Option(help: "Only these plan kinds (repeatable): COLLSCAN, IXSCAN, ...")
+    var plan: [String] = []
+
+    @Option(name: .customLong("max-line-length"), help: "Skip (and count) lines longer than this many bytes.")
+    var maxLineLength: Int = 16 << 20
+
+    @Option(help: "Year for legacy timestamps without one (default: each file's modification year).")
+    var year: Int?
+
+    @Option(name: .customLong("boot-time"), help: "Boot time (ISO 8601) to turn kernel uptime stamps into wall time.")
+    var bootTime: String?
+
+    @Flag(name: .shortAndLong, help: "No progress bar.")
+    var quiet = false
+
+    @Flag(name: .customLong("no-color"), help: "No colour in the table (also when NO_COLOR is set).")
+    var noColor = false
+
+    func validate() throws {
+        if top < 1 { throw ValidationError("--top must be at least 1") }
+        if maxLineLength < 1 { throw ValidationError("--max-line-length must be positive") }
+        if let since, Timestamp.parseISO8601(since) == nil { throw ValidationError("--since: not an ISO 8601 instant: \(since)") }
+        if let until, Timestamp.parseISO8601(until) == nil { throw ValidationError("--until: not an ISO 8601 instant: \(until)") }
+        if let bootTime, Timestamp.parseISO8601(bootTime) == nil { throw ValidationError("--boot-time: not an ISO 8601 instant: \(bootTime)") }
+    }
+
+    func run() throws {
+        var options = AnalysisOptions()
+        options.maxLineLength = maxLineLength
+        options.year = year
+        options.bootTime = bootTime.flatMap(Timestamp.parseISO8601)
+        options.filter.since = since.flatMap(Timestamp.parseISO8601)
+        options.filter.until = until.flatMap(Timestamp.parseISO8601)
+        options.filter.namespaceGlobs = ns
+        options.filter.operations = Set(op.map { $0.lowercased() })
+        options.filter.minMillis = minMs
+        options.filter.planKinds = Set(plan.map { $0.uppercased() })
+
+        let inputs = files.isEmpty ? ["-"] : files
+        let analyzer = Analyzer(options: options)
+        let progress = (!quiet && Terminal.isTTY(2)) ? ProgressBar() : nil
+        if let progress {
+            analyzer.onProgress = { index, done, size in progress.update(file: inputs[index], done: done, size: size) }
+        }
+
+        var sink: OutputSink? = nil
+        if format == .ndjson {
+            sink = try OutputSink(path: output)
+            let s = sink!
+            var currentPath = ""
+            analyzer.onEvent = { event in
+                s.write(NDJSONEventWriter.line(for: event, inputPath: currentPath))
+                s.write("\n")
+            }
+            for path in inputs {
+                currentPath = path
+                analyzer.analyze(path: path)
+            }
+        } else {
+            for path in inputs { analyzer.analyze(path: path) }
+        }
+        progress?.finish()
+
+        let report = Report(result: analyzer.result, sort: sort, top: top)
+        var ro = ReportOptions()
+        ro.top = top
+        switch format {
+        case .ndjson:
+            try sink!.commit()
+            Terminal.writeStderr(accountingLine(report))
+        case .json:
+            let text = JSONReporter().render(report, options: ro)
+            let out = try OutputSink(path: output)
+            out.write(text)
+            try out.commit()
+        case .table:
+            ro.width = output == nil && Terminal.isTTY(1) ? Terminal.width(1) : 160
+            ro.color = output == nil && Terminal.isTTY(1) && !Terminal.noColor && !noColor
+            let text = TableReporter().render(report, options: ro)
+            let out = try OutputSink(path: output)
+            out.write(text)
+            try out.commit()
+        }
+
+        for i in analyzer.result.inputs where i.error != nil {
+            Terminal.writeStderr("bottleneck: \(i.error!)\n")
+        }
+        if analyzer.result.hadInputErrors {
+            throw ExitCode(ExitCodes.inputError)
+        }
+    }
+
+    func accountingLine(_ r: Report) -> String {
+        "bottleneck: \(r.totalLines) lines = \(r.totalRecognized) recognized + \(r.totalSkipped) skipped; \(r.totalSlowOps) slow-op lines, \(r.operations) operations\n"
+    }
+}

@@ -1,0 +1,43 @@
+import ArgumentParser
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Exit codes (README "Exit codes"): 0 success, 1 usage error, 2 some input could not be read.
+enum ExitCodes {
+    static let success: Int32 = 0
+    static let usage: Int32 = 1
+    static let inputError: Int32 = 2
+}
+
+@main
+struct Bottleneck: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bottleneck",
+        abstract: "Find where a database fleet loses its time and its memory: MongoDB slow queries and kernel OOM kills.",
+        version: "0.1.0",
+        subcommands: [AnalyzeCommand.self],
+        defaultSubcommand: AnalyzeCommand.self
+    )
+
+    /// ArgumentParser exits 64 on usage errors; we promise 1.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            let code = exitCode(for: error)
+            if code == ExitCode.success || code.rawValue == ExitCodes.inputError {
+                exit(withError: error)
+            }
+            let message = fullMessage(for: error)
+            if !message.isEmpty {
+                Terminal.writeStderr(message + "\n")
+            }
+            if code.rawValue == 64 || code == .validationFailure {
+                Glibc.exit(ExitCodes.usage)
+            }
+            Glibc.exit(code.rawValue == 0 ? 0 : ExitCodes.usage)
+        }
+    }
+}

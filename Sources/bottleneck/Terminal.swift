@@ -1,0 +1,37 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// What the terminal allows: colour, width, progress.
+enum Terminal {
+    static func isTTY(_ fd: Int32) -> Bool { isatty(fd) == 1 }
+
+    static var noColor: Bool {
+        if let v = getenv("NO_COLOR") { return v.pointee != 0 }
+        return false
+    }
+
+    static func width(_ fd: Int32 = 1) -> Int {
+        var ws = winsize()
+        if ioctl(fd, UInt(TIOCGWINSZ), &ws) == 0, ws.ws_col > 0 { return Int(ws.ws_col) }
+        if let c = getenv("COLUMNS"), let n = Int(String(cString: c)), n > 0 { return n }
+        return 120
+    }
+
+    static func writeStderr(_ s: String) {
+        var s = s
+        s.withUTF8 { b in _ = write(2, b.baseAddress, b.count) }
+    }
+
+    static func writeStdout(_ s: String) {
+        var s = s
+        s.withUTF8 { b in
+            var off = 0
+            while off < b.count {
+                let n = write(1, b.baseAddress! + off, b.count - off)
+                if n <= 0 { if errno == EINTR { continue }; return }
+                off += n
+            }
+        }
+    }
+}
