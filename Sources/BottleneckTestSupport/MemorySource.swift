@@ -53,3 +53,47 @@ public func fixturePath(_ name: String, file: StaticString = #filePath) -> Strin
     parts.removeLast()
     return parts.joined(separator: "/") + "/Fixtures/logs/" + name
 }
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+public func getpidValue() -> Int32 { getpid() }
+
+public struct TestIOError: Error, CustomStringConvertible {
+    public let description: String
+}
+
+/// Reads a whole file into memory.
+public func readFileBytes(_ path: String) throws -> [UInt8] {
+    let src = try FileDescriptorSource.open(path: path)
+    var out: [UInt8] = []
+    let buf = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 16, alignment: 1)
+    defer { buf.deallocate() }
+    while true {
+        let n = try src.read(into: buf)
+        if n == 0 { break }
+        out.append(contentsOf: buf[0..<n])
+    }
+    return out
+}
+
+public func writeFileBytes(_ path: String, _ bytes: [UInt8]) throws {
+    let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+    guard fd >= 0 else { throw TestIOError(description: "cannot write \(path)") }
+    defer { close(fd) }
+    try bytes.withUnsafeBytes { b in
+        var off = 0
+        while off < b.count {
+            let n = write(fd, b.baseAddress! + off, b.count - off)
+            guard n > 0 else { throw TestIOError(description: "write failed \(path)") }
+            off += n
+        }
+    }
+}
+
+public func copyFile(_ from: String, _ to: String) throws {
+    try writeFileBytes(to, try readFileBytes(from))
+}
+
+public func removeFile(_ path: String) { unlink(path) }
