@@ -27,7 +27,7 @@ let package = Package(
         .target(name: "BottleneckTestSupport", dependencies: ["BottleneckCore"]),
         .testTarget(
             name: "BottleneckCoreTests",
-            dependencies: ["BottleneckCore", "BottleneckTestSupport"],
+            dependencies: ["BottleneckCore", "BottleneckTestSupport", "bottleneck"],
             resources: []
         ),
     ],

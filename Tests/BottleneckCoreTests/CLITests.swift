@@ -1,0 +1,64 @@
+import Testing
+import Foundation
+import BottleneckCore
+import BottleneckTestSupport
+
+@Suite struct CLITests {
+    @Test func usageErrorExitsOne() throws {
+        let r = try runBottleneck(["analyze", "--sort", "nonsense", fixturePath("gzip/two-members.log.gz")])
+        #expect(r.status == 1)
+        #expect(r.stderr.contains("sort"))
+    }
+
+    @Test func badSinceExitsOne() throws {
+        let r = try runBottleneck(["analyze", "--since", "yesterday-ish", fixturePath("gzip/two-members.log.gz")])
+        #expect(r.status == 1)
+        #expect(r.stderr.contains("--since"))
+    }
+
+    @Test func unreadableInputExitsTwoAndNamesIt() throws {
+        let missing = fixturePath("gzip/no-such-file.log")
+        let r = try runBottleneck(["analyze", "--format", "json", missing, fixturePath("gzip/two-members.log.gz")])
+        #expect(r.status == 2)
+        #expect(r.stderr.contains("no-such-file.log"))
+        // The readable file was still analyzed.
+        #expect(r.stdout.contains("\"lines\": 300"))
+    }
+
+    @Test func successExitsZero() throws {
+        let r = try runBottleneck(["analyze", "--format", "json", fixturePath("gzip/two-members.log.gz")])
+        #expect(r.status == 0)
+        #expect(r.stdout.contains("\"schemaVersion\": 1"))
+    }
+
+    @Test func stdinGivesTheSameReportAsTheFile() throws {
+        let path = fixturePath("gzip/two-members.log.gz")
+        let fromFile = try runBottleneck(["analyze", "--format", "json", path])
+        let fromStdin = try runBottleneck(["analyze", "--format", "json", "-"], stdin: try readFileBytes(path))
+        #expect(fromFile.status == 0 && fromStdin.status == 0)
+        // Only the path differs.
+        #expect(fromFile.stdout.replacingOccurrences(of: path, with: "-") == fromStdin.stdout)
+    }
+
+    @Test func outputFileIsWrittenAtomically() throws {
+        let out = "/tmp/bottleneck-cli-\(getpid()).json"
+        defer { unlink(out) }
+        let r = try runBottleneck(["analyze", "--format", "json", "--output", out, fixturePath("gzip/two-members.log.gz")])
+        #expect(r.status == 0)
+        #expect(r.stdout.isEmpty)
+        let written = try String(contentsOfFile: out, encoding: .utf8)
+        #expect(written.hasPrefix("{"))
+        #expect(written.hasSuffix("}\n"))
+        // No temporary file is left behind.
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: "/tmp").filter { $0.hasPrefix("bottleneck-cli-\(getpid()).json.tmp") }
+        #expect(leftovers.isEmpty)
+    }
+
+    @Test func tableHasNoColourOnAPipeOrWithNoColor() throws {
+        let r = try runBottleneck(["analyze", fixturePath("gzip/two-members.log.gz")], environment: ["NO_COLOR": "1"])
+        #expect(r.status == 0)
+        #expect(!r.stdout.contains("\u{1B}["))
+        #expect(!r.stderr.contains("\u{1B}["))
+        #expect(r.stdout.contains("300 lines"))
+    }
+}
