@@ -45,23 +45,42 @@ public struct TableReporter: Reporter {
     }
 
     /// Lays out columns; the last column (shape) takes what width is left and is cut with "…".
+    /// On narrow terminals the least important columns are dropped first.
     func layout(headers: [String], rows: [[String]], width: Int, bold: String, reset: String) -> String {
-        let n = headers.count
-        var widths = headers.map { TableReporter.displayWidth($0) }
-        for r in rows { for c in 0..<(n - 1) { widths[c] = max(widths[c], TableReporter.displayWidth(r[c])) } }
-        widths[1] = min(widths[1], 40)
-        let fixed = widths[0..<(n - 1)].reduce(0, +) + 2 * (n - 1)
-        let shapeWidth = max(12, width - fixed)
-        let rightAligned: Set<Int> = [0, 3, 4, 5, 6, 7, 8, 10, 11]
-        func cell(_ s: String, _ c: Int) -> String {
-            let w = c == n - 1 ? shapeWidth : widths[c]
-            let t = TableReporter.cut(s, to: w)
-            let pad = String(repeating: " ", count: max(0, w - TableReporter.displayWidth(t)))
-            if c == n - 1 { return t }
-            return rightAligned.contains(c) ? pad + t : t + pad
+        let rightAligned: Set<String> = ["#", "count", "total ms", "mean", "p95", "p99", "max", "yields", "ex/ret"]
+        let dropOrder = ["ex/ret", "yields", "p99", "max", "mean", "plan", "p95", "op"]
+        var keep = Array(headers.indices)
+        func widths(_ cols: [Int]) -> [Int] {
+            cols.map { c in
+                var w = TableReporter.displayWidth(headers[c])
+                for r in rows { w = max(w, TableReporter.displayWidth(r[c])) }
+                return headers[c] == "namespace" ? min(w, 40) : w
+            }
         }
-        var out = bold + (0..<n).map { cell(headers[$0], $0) }.joined(separator: "  ") + reset + "\n"
-        for r in rows { out += (0..<n).map { cell(r[$0], $0) }.joined(separator: "  ") + "\n" }
+        var w = widths(keep)
+        let minShape = 20
+        for name in dropOrder {
+            let fixed = w.dropLast().reduce(0, +) + 2 * (keep.count - 1)
+            if fixed + minShape <= width { break }
+            if let i = keep.firstIndex(where: { headers[$0] == name }) {
+                keep.remove(at: i)
+                w = widths(keep)
+            }
+        }
+        let fixed = w.dropLast().reduce(0, +) + 2 * (keep.count - 1)
+        w[w.count - 1] = max(12, width - fixed)
+        func line(_ cells: [String]) -> String {
+            var parts: [String] = []
+            for (k, c) in keep.enumerated() {
+                let t = TableReporter.cut(cells[c], to: w[k])
+                if k == keep.count - 1 { parts.append(t); continue }
+                let pad = String(repeating: " ", count: max(0, w[k] - TableReporter.displayWidth(t)))
+                parts.append(rightAligned.contains(headers[c]) ? pad + t : t + pad)
+            }
+            return parts.joined(separator: "  ")
+        }
+        var out = bold + line(headers) + reset + "\n"
+        for r in rows { out += line(r) + "\n" }
         return out
     }
 
