@@ -3,8 +3,13 @@ SHELL := /bin/bash
 SWIFT ?= swift
 APT_PACKAGES := pkg-config zlib1g-dev libpcre2-dev libsqlite3-dev
 BIN := .build/release/bottleneck
+# Only `make bench` needs these (reference programs); `make test` does not.
+BENCH_APT_PACKAGES := gcc g++ libsimdjson-dev time
+# Shared material (genlog.py, reference programs) beside the repository; override with SHARED=...
+SHARED ?= $(abspath $(CURDIR)/../shared)
+BENCH_DIR ?= /tmp/bottleneck-bench
 
-.PHONY: deps demo build release test bench clean
+.PHONY: deps bench-deps demo build release test bench clean
 
 # Installs the Debian packages the build links against, when they are missing.
 deps:
@@ -14,6 +19,10 @@ deps:
 	  if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO=sudo; fi; \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
 	fi
+
+# The reference programs' toolchain and libraries, for `make bench` only.
+bench-deps:
+	@$(MAKE) --no-print-directory deps APT_PACKAGES="$(BENCH_APT_PACKAGES)"
 
 build: deps
 	$(SWIFT) build
@@ -27,6 +36,11 @@ demo: release
 test: deps
 	$(SWIFT) build
 	$(SWIFT) test 2>&1 | tee .build/test-output.txt; exit $${PIPESTATUS[0]}
+
+# Speed, memory and correctness against ../shared/bench (see scripts/bench.py for the knobs:
+# BENCH_JSON_SIZE, BENCH_TEXT_SIZE, BENCH_EXPLODE_SHAPES, BENCH_RUNS, BENCH_ARGS, ...).
+bench: release bench-deps
+	SHARED="$(SHARED)" BENCH_DIR="$(BENCH_DIR)" python3 scripts/bench.py
 
 clean:
 	rm -rf .build
