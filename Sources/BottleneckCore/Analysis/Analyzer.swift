@@ -67,8 +67,7 @@ public final class Analyzer {
         var filtered: Int64 = 0
         var nextProgress: Int64 = 64 << 20
 
-        let sink: (Event) -> Void = { event in
-            guard let kept = folder.process(event) else { return }
+        let kept: (Event) -> Void = { kept in
             if !filter.isEmpty && !filter.accepts(kept) {
                 filtered += 1
                 return
@@ -76,6 +75,7 @@ public final class Analyzer {
             if case .slowOperation(let op) = kept { shapes.add(op) }
             onEvent?(kept)
         }
+        let sink: (Event) -> Void = { event in folder.process(event, emit: kept) }
         var local = acct
         do {
             try reader.forEachLine { line in
@@ -97,6 +97,7 @@ public final class Analyzer {
             local.error = error.description
         }
         dispatcher.finish(emit: sink)
+        folder.finish(emit: kept)
         local.bytes = reader.consumed
         local.format = dispatcher.formatSummary
         local.filteredOut = filtered

@@ -15,13 +15,16 @@ public enum Shaper {
         public var pipeline: ShapeNode?
         /// Update document (`u`) or findAndModify `update`.
         public var update: ShapeNode?
+        /// `distinct`'s `key`: a field name (not a literal), shown as `key <name>`.
+        public var distinctKey: String?
         public init(filter: ShapeNode? = nil, sort: ShapeNode? = nil, projection: ShapeNode? = nil,
-                    pipeline: ShapeNode? = nil, update: ShapeNode? = nil) {
+                    pipeline: ShapeNode? = nil, update: ShapeNode? = nil, distinctKey: String? = nil) {
             self.filter = filter
             self.sort = sort
             self.projection = projection
             self.pipeline = pipeline
             self.update = update
+            self.distinctKey = distinctKey
         }
     }
 
@@ -32,6 +35,7 @@ public enum Shaper {
         if let p = parts.projection { out.append("projection " + render(p, mode: .ordered)) }
         if let p = parts.pipeline { out.append("pipeline " + renderPipeline(p)) }
         if let u = parts.update { out.append("update " + render(u, mode: .filter)) }
+        if let k = parts.distinctKey { out.append("key " + k) }
         return out.joined(separator: " ")
     }
 

@@ -1,0 +1,276 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Byte-level JSON primitives over one line: no allocation, no Foundation.
+///
+/// Positions are byte offsets into the line; every function that can fail returns -1.
+/// Validation is structural (balanced brackets, terminated strings), not a full JSON grammar:
+/// the goal is to find values fast and never read out of bounds.
+public struct JSONScanner {
+    public let base: UnsafePointer<UInt8>
+    public let count: Int
+
+    @inline(__always)
+    public init(_ bytes: UnsafeRawBufferPointer) {
+        if let b = bytes.baseAddress, bytes.count > 0 {
+            base = b.assumingMemoryBound(to: UInt8.self)
+            count = bytes.count
+        } else {
+            // A non-null pointer that is never read: count is 0.
+            base = UnsafePointer(bitPattern: 1)!
+            count = 0
+        }
+    }
+
+    @inline(__always)
+    public subscript(_ i: Int) -> UInt8 { base[i] }
+
+    /// The bytes of [from, to) as a buffer (valid as long as the line is).
+    @inline(__always)
+    public func slice(_ from: Int, _ to: Int) -> UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(start: base + from, count: to - from)
+    }
+
+    @inline(__always)
+    public func skipSpace(_ at: Int) -> Int {
+        var i = at
+        while i < count {
+            let c = base[i]
+            if c != 0x20 && c != 0x09 && c != 0x0A && c != 0x0D { return i }
+            i += 1
+        }
+        return i
+    }
+
+    /// `at` is on the opening quote; returns the index just past the closing quote.
+    @inline(__always)
+    public func skipString(_ at: Int) -> Int {
+        var i = at + 1
+        while i < count {
+            guard let hit = memchr(base + i, 0x22, count - i) else { return -1 }
+            let q = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+            // Count the backslashes right before the quote: an odd number escapes it.
+            var bs = 0
+            var k = q - 1
+            while k > at && base[k] == 0x5C { bs += 1; k -= 1 }
+            if bs & 1 == 0 { return q + 1 }
+            i = q + 1
+        }
+        return -1
+    }
+
+    /// Skips any value starting at `at` (no leading space); returns the index just past it.
+    public func skipValue(_ at: Int) -> Int {
+        guard at < count else { return -1 }
+        let c = base[at]
+        if c == 0x22 { return skipString(at) }
+        if c == 0x7B || c == 0x5B { return skipContainer(at) }
+        // number, true, false, null: up to a delimiter
+        var i = at
+        while i < count {
+            let d = base[i]
+            if d == 0x2C || d == 0x7D || d == 0x5D || d == 0x20 || d == 0x09 || d == 0x0A || d == 0x0D { break }
+            if d == 0x22 || d == 0x7B || d == 0x5B || d == 0x3A { return -1 }
+            i += 1
+        }
+        return i == at ? -1 : i
+    }
+
+    /// Skips an object or array, checking that brackets balance and strings terminate.
+    public func skipContainer(_ at: Int) -> Int {
+        // A small stack of expected closers, as bits (1 = '}', 0 = ']'); deep nesting falls back.
+        var stack: UInt64 = 0
+        var depth = 0
+        var i = at
+        while i < count {
+            let c = base[i]
+            switch c {
+            case 0x22:
+                i = skipString(i)
+                if i < 0 { return -1 }
+                continue
+            case 0x7B, 0x5B:
+                if depth >= 64 { return -1 }
+                stack = (stack << 1) | (c == 0x7B ? 1 : 0)
+                depth += 1
+            case 0x7D, 0x5D:
+                if depth == 0 { return -1 }
+                let wantObject = stack & 1 == 1
+                if wantObject != (c == 0x7D) { return -1 }
+                stack >>= 1
+                depth -= 1
+                if depth == 0 { return i + 1 }
+            default:
+                break
+            }
+            i += 1
+        }
+        return -1
+    }
+
+    /// Reads an object key at `at` (on its quote) and the colon after it.
+    /// Returns (keyStart, keyEnd, valueStart) with keyStart/keyEnd excluding the quotes.
+    @inline(__always)
+    public func key(_ at: Int) -> (start: Int, end: Int, value: Int)? {
+        guard at < count, base[at] == 0x22 else { return nil }
+        let e = skipString(at)
+        if e < 0 { return nil }
+        var i = skipSpace(e)
+        guard i < count, base[i] == 0x3A else { return nil }
+        i = skipSpace(i + 1)
+        guard i < count else { return nil }
+        return (at + 1, e - 1, i)
+    }
+
+    /// After a value ending at `at`: returns the start of the next member (past a comma), or
+    /// `count + 1` when the container closes with `closer` (the caller then reads `closeIndex`).
+    /// Returns -1 on a syntax error.
+    @inline(__always)
+    public func next(_ at: Int, closer: UInt8) -> (next: Int, closed: Bool) {
+        let i = skipSpace(at)
+        guard i < count else { return (-1, false) }
+        let c = base[i]
+        if c == 0x2C { return (skipSpace(i + 1), false) }
+        if c == closer { return (i + 1, true) }
+        return (-1, false)
+    }
+
+    /// Whether bytes [s, e) equal the ASCII `literal`.
+    @inline(__always)
+    public func equals(_ s: Int, _ e: Int, _ literal: StaticString) -> Bool {
+        let n = literal.utf8CodeUnitCount
+        return e - s == n && memcmp(base + s, literal.utf8Start, n) == 0
+    }
+
+    /// Parses an integer (a fraction or exponent is truncated), or an Extended JSON number wrapper
+    /// (`{"$numberLong":"…"}`, `$numberInt`, `$numberDouble`, `$numberDecimal`).
+    /// Returns the value and the index past the value.
+    public func integer(_ at: Int) -> (value: Int64, end: Int)? {
+        guard at < count else { return nil }
+        let c = base[at]
+        if c == 0x7B {
+            let end = skipContainer(at)
+            if end < 0 { return nil }
+            guard let k = key(skipSpace(at + 1)) else { return nil }
+            let name = slice(k.start, k.end)
+            guard name.count > 7, name[0] == 0x24, name[1] == 0x6E else { return nil } // "$n…"
+            var v = k.value
+            if base[v] == 0x22 { v += 1 }
+            guard let (num, _) = plainNumber(v) else { return nil }
+            return (num, end)
+        }
+        guard let (num, e) = plainNumber(at) else { return nil }
+        // Consume whatever is left of the token (fraction, exponent).
+        var i = e
+        while i < count {
+            let d = base[i]
+            if d == 0x2C || d == 0x7D || d == 0x5D || d == 0x20 || d == 0x22 { break }
+            i += 1
+        }
+        return (num, i)
+    }
+
+    /// Digits with an optional minus; stops at the first non-digit. Saturates instead of trapping.
+    @inline(__always)
+    func plainNumber(_ at: Int) -> (Int64, Int)? {
+        var i = at
+        var negative = false
+        if i < count && base[i] == 0x2D { negative = true; i += 1 }
+        let start = i
+        var v: Int64 = 0
+        while i < count {
+            let d = base[i] &- 0x30
+            if d > 9 { break }
+            let (m, o1) = v.multipliedReportingOverflow(by: 10)
+            let (a, o2) = m.addingReportingOverflow(Int64(d))
+            v = (o1 || o2) ? Int64.max : a
+            i += 1
+        }
+        if i == start { return nil }
+        return (negative ? -v : v, i)
+    }
+
+    /// `true` / `false` (also 1 / 0, as some fields are logged numerically).
+    @inline(__always)
+    public func boolean(_ at: Int) -> (value: Bool, end: Int)? {
+        guard at < count else { return nil }
+        let c = base[at]
+        if c == 0x74 { return at + 4 <= count ? (true, at + 4) : nil }
+        if c == 0x66 { return at + 5 <= count ? (false, at + 5) : nil }
+        if let (n, e) = integer(at) { return (n != 0, e) }
+        return nil
+    }
+
+    /// Decodes the string whose opening quote is at `at` into a Swift String (escapes resolved).
+    /// Returns nil if `at` is not a string.
+    public func string(_ at: Int) -> (value: String, end: Int)? {
+        guard at < count, base[at] == 0x22 else { return nil }
+        let e = skipString(at)
+        if e < 0 { return nil }
+        return (decode(at + 1, e - 1), e)
+    }
+
+    /// Decodes bytes [s, e) of a JSON string body, resolving escapes; invalid UTF-8 is repaired.
+    public func decode(_ s: Int, _ e: Int) -> String {
+        if memchr(base + s, 0x5C, e - s) == nil {
+            return String(decoding: slice(s, e), as: UTF8.self)
+        }
+        var out: [UInt8] = []
+        out.reserveCapacity(e - s)
+        var i = s
+        while i < e {
+            let c = base[i]
+            if c != 0x5C || i + 1 >= e { out.append(c); i += 1; continue }
+            let d = base[i + 1]
+            i += 2
+            switch d {
+            case 0x6E: out.append(0x0A)
+            case 0x74: out.append(0x09)
+            case 0x72: out.append(0x0D)
+            case 0x62: out.append(0x08)
+            case 0x66: out.append(0x0C)
+            case 0x75:
+                var scalar: UInt32 = 0
+                var ok = i + 4 <= e
+                if ok {
+                    for k in 0..<4 {
+                        guard let h = hexValue(base[i + k]) else { ok = false; break }
+                        scalar = scalar << 4 | h
+                    }
+                }
+                if !ok { out.append(0x3F); continue }
+                i += 4
+                // Surrogate pair
+                if scalar >= 0xD800 && scalar < 0xDC00, i + 6 <= e, base[i] == 0x5C, base[i + 1] == 0x75 {
+                    var low: UInt32 = 0
+                    var ok2 = true
+                    for k in 0..<4 {
+                        guard let h = hexValue(base[i + 2 + k]) else { ok2 = false; break }
+                        low = low << 4 | h
+                    }
+                    if ok2, low >= 0xDC00, low < 0xE000 {
+                        scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
+                        i += 6
+                    }
+                }
+                let u = Unicode.Scalar(scalar) ?? "\u{FFFD}"
+                out.append(contentsOf: Array(String(Character(u)).utf8))
+            default: out.append(d)
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    @inline(__always)
+    func hexValue(_ c: UInt8) -> UInt32? {
+        switch c {
+        case 0x30...0x39: return UInt32(c - 0x30)
+        case 0x41...0x46: return UInt32(c - 0x41 + 10)
+        case 0x61...0x66: return UInt32(c - 0x61 + 10)
+        default: return nil
+        }
+    }
+}

@@ -1,0 +1,156 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Per-input caches of the logv2 parser, so repeated values cost a hash, not an allocation:
+/// interned short strings (severity, component, app names, hashes), parsed plan summaries, and
+/// shape texts keyed by the command's structural skeleton (keys and value kinds, never values).
+final class LogV2Cache {
+    static let maxEntries = 1 << 14
+    private var strings: [UInt64: String] = [:]
+    private var plans: [UInt64: PlanSummary] = [:]
+    private var shapes: [UInt64: String] = [:]
+
+    /// Hash of raw bytes (FNV-1a with a length salt).
+    @inline(__always)
+    static func hash(_ s: JSONScanner, _ from: Int, _ to: Int, seed: UInt64 = 0) -> UInt64 {
+        var h = FNV1a64()
+        h.value ^= seed &* 0x9E37_79B9_7F4A_7C15
+        var i = from
+        while i < to { h.add(s[i]); i += 1 }
+        h.add(UInt8(truncatingIfNeeded: to - from))
+        return h.value
+    }
+
+    /// The string [from, to) (a JSON string body), interned when short.
+    func string(_ s: JSONScanner, _ from: Int, _ to: Int) -> String {
+        guard to - from <= 64 else { return s.decode(from, to) }
+        let h = LogV2Cache.hash(s, from, to)
+        if let hit = strings[h], hit.utf8.elementsEqual(s.slice(from, to)) { return hit }
+        let v = s.decode(from, to)
+        if strings.count < LogV2Cache.maxEntries { strings[h] = v }
+        return v
+    }
+
+    func plan(_ s: JSONScanner, _ from: Int, _ to: Int) -> PlanSummary {
+        let h = LogV2Cache.hash(s, from, to, seed: 1)
+        if let hit = plans[h], hit.raw.utf8.elementsEqual(s.slice(from, to)) { return hit }
+        let v = PlanSummary.parse(s.decode(from, to))
+        if plans.count < LogV2Cache.maxEntries { plans[h] = v }
+        return v
+    }
+
+    /// The shape text of a command: from the cache when a command of the same skeleton was seen.
+    func shapeText(_ s: JSONScanner, _ cmd: CommandInfo, operation: String, statement: Bool) -> String {
+        var key = FNV1a64()
+        key.add(operation)
+        key.add(statement ? 1 : 0)
+        var any = false
+        for m in cmd.members {
+            let name = s.decode(m.0, m.1)
+            guard let role = CommandShape.role(of: name, operation: operation, statement: statement) else { continue }
+            any = true
+            key.add(0xFE)
+            key.add(s.slice(m.0, m.1))
+            if role == .distinctKey {
+                key.add(s.slice(m.2, m.3))
+            } else {
+                key.value ^= ShapeSkeleton.hash(s, m.2, m.3)
+                key.value = key.value &* 0x0000_0100_0000_01b3
+            }
+        }
+        if !any { return "" }
+        if let hit = shapes[key.value] { return hit }
+        let text = Shaper.text(of: parts(s, cmd, operation: operation, statement: statement))
+        if shapes.count >= LogV2Cache.maxEntries { shapes.removeAll(keepingCapacity: true) }
+        shapes[key.value] = text
+        return text
+    }
+
+    func parts(_ s: JSONScanner, _ cmd: CommandInfo, operation: String, statement: Bool) -> Shaper.Parts {
+        var parts = Shaper.Parts()
+        for m in cmd.members {
+            let name = s.decode(m.0, m.1)
+            guard let role = CommandShape.role(of: name, operation: operation, statement: statement) else { continue }
+            if role == .distinctKey {
+                if s[m.2] == 0x22 { parts.distinctKey = s.decode(m.2 + 1, m.3 - 1) }
+                continue
+            }
+            guard let (node, _, _) = JSONShapeReader.read(s, at: m.2) else { continue }
+            CommandShape.assign(node, role: role, operation: operation, to: &parts)
+        }
+        return parts
+    }
+}
+
+/// A 64-bit hash of a JSON value's structure: keys, nesting and value kinds, plus whether a
+/// scalar is -1, 0 or 1 (they shape differently in sorts and projections). Runs of equal scalar
+/// array elements hash once, so `[1,2,3]` and `[7]` have the same skeleton. Equal skeletons give
+/// equal shapes (not the reverse: `{a,b}` and `{b,a}` are two entries of the same shape).
+enum ShapeSkeleton {
+    @inline(__always)
+    static func mix(_ h: UInt64, _ v: UInt64) -> UInt64 {
+        (h ^ v) &* 0x0000_0100_0000_01b3
+    }
+
+    static func hash(_ s: JSONScanner, _ from: Int, _ to: Int) -> UInt64 {
+        var i = from
+        return value(s, &i, to, depth: 0)
+    }
+
+    static func value(_ s: JSONScanner, _ i: inout Int, _ to: Int, depth: Int) -> UInt64 {
+        guard i < to, depth < 100 else { return 0x1 }
+        let c = s[i]
+        switch c {
+        case 0x22:
+            let e = s.skipString(i)
+            if e < 0 { i = to; return 0x2 }
+            var h: UInt64 = 0x73
+            if let small = JSONShapeReader.smallInt(s, i + 1, e - 1) { h = mix(h, UInt64(small + 2)) }
+            i = e
+            return h
+        case 0x7B:
+            var h: UInt64 = 0x7B
+            i = s.skipSpace(i + 1)
+            if i < to, s[i] == 0x7D { i += 1; return h }
+            while let k = s.key(i) {
+                for b in k.start..<k.end { h = mix(h, UInt64(s[b])) }
+                h = mix(h, 0x3A)
+                i = k.value
+                h = mix(h, value(s, &i, to, depth: depth + 1))
+                let (n, closed) = s.next(i, closer: 0x7D)
+                if n < 0 { i = to; return h }
+                i = n
+                if closed { return mix(h, 0x7D) }
+            }
+            i = to
+            return h
+        case 0x5B:
+            var h: UInt64 = 0x5B
+            var previous: UInt64 = 0
+            i = s.skipSpace(i + 1)
+            if i < to, s[i] == 0x5D { i += 1; return h }
+            while i < to {
+                // Runs of equal scalars hash once (they shape as one ?array<kind>); containers
+                // always count, as pipeline stages and $or branches are shaped one by one.
+                let container = s[i] == 0x7B || s[i] == 0x5B
+                let e = value(s, &i, to, depth: depth + 1)
+                if container || e != previous { h = mix(h, e); previous = container ? 0 : e }
+                let (n, closed) = s.next(i, closer: 0x5D)
+                if n < 0 { i = to; return h }
+                i = n
+                if closed { return mix(h, 0x5D) }
+            }
+            return h
+        default:
+            let e = s.skipValue(i)
+            if e < 0 { i = to; return 0x3 }
+            var h: UInt64 = UInt64(c)
+            if let small = JSONShapeReader.smallInt(s, i, e) { h = mix(h, UInt64(small + 2)) }
+            i = e
+            return h
+        }
+    }
+}
