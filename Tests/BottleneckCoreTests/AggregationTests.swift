@@ -88,3 +88,27 @@ import BottleneckCore
 #if canImport(Glibc)
 import Glibc
 #endif
+
+@Suite struct ServerHashNoteTests {
+    func op(_ text: String, queryHash: String?, queryShapeHash: String? = nil) -> SlowOperation {
+        var o = SlowOperation(format: "test", source: SourceLocation(input: 0, line: 1), namespace: "a.b", operation: "find",
+                              shape: QueryShape.make(namespace: "a.b", operation: "find", text: text), durationMillis: 10)
+        o.queryHash = queryHash
+        o.queryShapeHash = queryShapeHash
+        return o
+    }
+
+    @Test func notesShapesSpanningHashesAndHashesSpanningShapes() {
+        let r = AnalysisResult()
+        r.shapes.add(op("filter {a: ?number}", queryHash: "AAAA0001"))
+        r.shapes.add(op("filter {a: ?number}", queryHash: "AAAA0002"))
+        r.shapes.add(op("filter {a: ?string}", queryHash: "AAAA0002"))
+        r.shapes.add(op("filter {b: ?string}", queryHash: "BBBB0001", queryShapeHash: "Q1"))
+        let notes = Report(result: r).hashNotes
+        let idNum = QueryShape.make(namespace: "a.b", operation: "find", text: "filter {a: ?number}").idHex
+        let idStr = QueryShape.make(namespace: "a.b", operation: "find", text: "filter {a: ?string}").idHex
+        #expect(notes.contains(HashNote(kind: .shapeSpansHashes, hashKind: "queryHash", hashes: ["AAAA0001", "AAAA0002"], shapeIds: [idNum])))
+        #expect(notes.contains(HashNote(kind: .hashSpansShapes, hashKind: "queryHash", hashes: ["AAAA0002"], shapeIds: [idNum, idStr].sorted())))
+        #expect(notes.count == 2)
+    }
+}

@@ -30,8 +30,10 @@ public final class ShapeAggregate {
     public private(set) var slowestMillis: Int64 = -1
     public private(set) var slowestTime: Timestamp?
     public private(set) var slowestSource: SourceLocation?
-    /// Server-side hashes seen on this shape (bounded).
-    public private(set) var serverHashes: Set<String> = []
+    /// Server-side plan-cache shape hashes (`planCacheShapeHash`, formerly `queryHash`) seen on
+    /// this shape, and 8.0+ `queryShapeHash`es (each bounded).
+    public private(set) var queryHashes: Set<String> = []
+    public private(set) var queryShapeHashes: Set<String> = []
     public static let maxServerHashes = 16
 
     public init(namespace: String, operation: String, shape: QueryShape) {
@@ -70,10 +72,11 @@ public final class ShapeAggregate {
             slowestTime = op.timestamp
             slowestSource = op.source
         }
-        if serverHashes.count < ShapeAggregate.maxServerHashes {
-            for h in [op.queryShapeHash, op.planCacheShapeHash ?? op.queryHash] {
-                if let h { serverHashes.insert(h) }
-            }
+        if let h = op.planCacheShapeHash ?? op.queryHash, queryHashes.count < ShapeAggregate.maxServerHashes {
+            queryHashes.insert(h)
+        }
+        if let h = op.queryShapeHash, queryShapeHashes.count < ShapeAggregate.maxServerHashes {
+            queryShapeHashes.insert(h)
         }
     }
 
@@ -105,7 +108,8 @@ public final class ShapeAggregate {
             slowestTime = o.slowestTime
             slowestSource = o.slowestSource
         }
-        for h in o.serverHashes where serverHashes.count < ShapeAggregate.maxServerHashes { serverHashes.insert(h) }
+        for h in o.queryHashes.sorted() where queryHashes.count < ShapeAggregate.maxServerHashes { queryHashes.insert(h) }
+        for h in o.queryShapeHashes.sorted() where queryShapeHashes.count < ShapeAggregate.maxServerHashes { queryShapeHashes.insert(h) }
     }
 
     public var meanMillis: Double { count == 0 ? 0 : Double(durationTotal) / Double(count) }

@@ -39,6 +39,20 @@ public struct JSONReporter: Reporter {
             writeShape(&w, s, rank: rank + 1)
         }
         w.endArray()
+        w.beginArray("serverHashNotes")
+        for n in report.hashNotes {
+            w.beginObject()
+            w.string("kind", n.kind.rawValue)
+            w.string("hashKind", n.hashKind)
+            w.beginArray("hashes")
+            for h in n.hashes { w.string(nil, h) }
+            w.endArray()
+            w.beginArray("shapeIds")
+            for id in n.shapeIds { w.string(nil, id) }
+            w.endArray()
+            w.endObject()
+        }
+        w.endArray()
         w.endObject()
         return w.output + "\n"
     }
@@ -96,9 +110,14 @@ public struct JSONReporter: Reporter {
         w.int("input", s.slowestSource.map { Int64($0.input) })
         w.int("line", s.slowestSource.map { Int64($0.line) })
         w.endObject()
-        w.beginArray("serverHashes")
-        for h in s.serverHashes.sorted() { w.string(nil, h) }
+        w.beginObject("serverHashes")
+        w.beginArray("queryHash")
+        for h in s.queryHashes.sorted() { w.string(nil, h) }
         w.endArray()
+        w.beginArray("queryShapeHash")
+        for h in s.queryShapeHashes.sorted() { w.string(nil, h) }
+        w.endArray()
+        w.endObject()
         w.endObject()
     }
 }

@@ -52,6 +52,27 @@ public struct Report {
         }.map { $0.0 }
     }
 
+    /// Where our shapes and the server's hashes disagree: one of our shapes under several server
+    /// hashes, or one server hash over several of our shapes.
+    public var hashNotes: [HashNote] {
+        var notes: [HashNote] = []
+        var byHash: [String: [String: [String]]] = ["queryHash": [:], "queryShapeHash": [:]]
+        for s in shapes {
+            for (kind, hashes) in [("queryHash", s.queryHashes), ("queryShapeHash", s.queryShapeHashes)] {
+                if hashes.count > 1 {
+                    notes.append(HashNote(kind: .shapeSpansHashes, hashKind: kind, hashes: hashes.sorted(), shapeIds: [s.shape.idHex]))
+                }
+                for h in hashes { byHash[kind]![h, default: []].append(s.shape.idHex) }
+            }
+        }
+        for kind in ["queryHash", "queryShapeHash"] {
+            for (h, ids) in byHash[kind]!.sorted(by: { $0.key < $1.key }) where ids.count > 1 {
+                notes.append(HashNote(kind: .hashSpansShapes, hashKind: kind, hashes: [h], shapeIds: ids.sorted()))
+            }
+        }
+        return notes
+    }
+
     public var totalLines: Int64 { inputs.reduce(0) { $0 + $1.lines } }
     public var totalSlowOps: Int64 { inputs.reduce(0) { $0 + $1.slowOps } }
     public var totalRecognized: Int64 { inputs.reduce(0) { $0 + $1.recognized } }
@@ -60,5 +81,21 @@ public struct Report {
         var m: [SkipReason: Int64] = [:]
         for i in inputs { for (k, v) in i.skipped { m[k, default: 0] += v } }
         return m
+    }
+}
+
+/// A disagreement between our grouping and the server's hashes.
+public struct HashNote: Sendable, Equatable {
+    public enum Kind: String, Sendable { case shapeSpansHashes, hashSpansShapes }
+    public var kind: Kind
+    /// `queryHash` (planCacheShapeHash) or `queryShapeHash`.
+    public var hashKind: String
+    public var hashes: [String]
+    public var shapeIds: [String]
+    public init(kind: Kind, hashKind: String, hashes: [String], shapeIds: [String]) {
+        self.kind = kind
+        self.hashKind = hashKind
+        self.hashes = hashes
+        self.shapeIds = shapeIds
     }
 }
