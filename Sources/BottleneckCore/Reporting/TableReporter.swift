@@ -21,7 +21,7 @@ public struct TableReporter: Reporter {
                 String(i + 1), s.namespace, s.operation, TableReporter.group(s.count), TableReporter.group(s.durationTotal),
                 TableReporter.num(s.meanMillis), TableReporter.num(s.histogram.quantile(0.95)),
                 TableReporter.num(s.histogram.quantile(0.99)), TableReporter.group(s.histogram.max), planCell,
-                TableReporter.group(s.yieldsTotal), TableReporter.num(s.examinedRatio), s.shape.text,
+                TableReporter.group(s.yieldsTotal), TableReporter.num(s.examinedRatio), s.shape.text.isEmpty ? "-" : s.shape.text,
             ])
         }
         out += layout(headers: headers, rows: rows, width: options.width, bold: bold, reset: reset)
