@@ -56,4 +56,41 @@ import BottleneckTestSupport
         #expect(piped.result.foldedWriteTwins == 6_060)
         #expect(a == b)
     }
+
+    /// `bottleneck analyze --format json FILE` and `... -` with the same bytes on stdin print the
+    /// same report (the input's path aside).
+    @Test func stdinThroughTheBinaryGivesTheSameReport() throws {
+        let fromFile = try runBottleneck(["analyze", "--format", "json", Self.path])
+        let fromStdin = try runBottleneck(["analyze", "--format", "json", "-"], stdin: Self.readAll(Self.path))
+        #expect(fromFile.status == 0 && fromStdin.status == 0)
+        let a = fromFile.stdout.replacing("\"path\": \"\(Self.path)\"", with: "P")
+        let b = fromStdin.stdout.replacing("\"path\": \"-\"", with: "P")
+        #expect(a.contains("\"foldedWriteTwins\": 6060"))
+        #expect(a.contains("\"operations\": 21369"))
+        #expect(a == b)
+    }
+
+    /// Per-shape p50/p95/p99 from the bounded histogram are within 1% of the exact nearest-rank
+    /// percentiles computed from every duration of the sample.
+    @Test func percentilesAreWithinOnePercentOfExact() {
+        let a = Analyzer(options: AnalysisOptions())
+        var durations: [UInt64: [Int64]] = [:]
+        a.onEvent = { if case .slowOperation(let op) = $0 { durations[op.shape.id, default: []].append(op.durationMillis) } }
+        a.analyze(path: Self.path)
+        var checked = 0
+        for agg in a.result.shapes.aggregates {
+            let exact = (durations[agg.shape.id] ?? []).sorted()
+            #expect(exact.count == Int(agg.count))
+            guard exact.count >= 20 else { continue }
+            for q in [0.5, 0.95, 0.99] {
+                let rank = max(1, Int((q * Double(exact.count)).rounded(.up)))
+                let e = Double(exact[rank - 1])
+                let approx = agg.histogram.quantile(q)
+                #expect(abs(approx - e) <= 0.01 * max(e, 1), "\(agg.shape.text) q=\(q) exact=\(e) approx=\(approx)")
+            }
+            #expect(agg.durationTotal == exact.reduce(0, +))
+            checked += 1
+        }
+        #expect(checked >= 10)
+    }
 }
