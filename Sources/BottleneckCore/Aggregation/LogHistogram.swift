@@ -91,3 +91,15 @@ public struct LogHistogram: Sendable, Equatable {
     /// Number of distinct buckets in use (memory is proportional to it).
     public var bucketCount: Int { indices.count }
 }
+
+// Checkpoint hook (tail --state, Store/AggregateCoding.swift): rebuild a histogram exactly.
+extension LogHistogram {
+    init(restoring indices: [UInt16], counts: [UInt64], min: Int64, max: Int64) {
+        self.init()
+        self.indices = indices
+        self.counts = counts
+        self.count = counts.reduce(0, +)
+        self.min = min
+        self.max = max
+    }
+}

@@ -117,3 +117,17 @@ public final class ShapeAggregate {
     /// docsExamined / nreturned (nreturned 0 counts as 1, so a scan returning nothing still ranks).
     public var examinedRatio: Double { Double(docsExamined) / Double(max(nreturned, 1)) }
 }
+
+// Checkpoint hook (tail --state, Store/AggregateCoding.swift): set every field from a checkpoint.
+extension ShapeAggregate {
+    func restore(_ f: ShapeAggregateFields) {
+        count = f.count; durationTotal = f.durationTotal; histogram = f.histogram; plans = f.plans
+        yieldsTotal = f.yieldsTotal; yieldsMax = f.yieldsMax; keysExamined = f.keysExamined
+        docsExamined = f.docsExamined; nreturned = f.nreturned; reslen = f.reslen
+        lockWaitMicros = f.lockWaitMicros; storageTimeReadingMicros = f.storageTimeReadingMicros
+        hasSortStage = f.hasSortStage; usedDisk = f.usedDisk; fromMultiPlanner = f.fromMultiPlanner
+        replanned = f.replanned; truncated = f.truncated; errors = f.errors
+        firstSeen = f.firstSeen; lastSeen = f.lastSeen; slowestMillis = f.slowestMillis
+        slowestTime = f.slowestTime; slowestSource = f.slowestSource; serverHashes = f.serverHashes
+    }
+}

@@ -29,3 +29,11 @@ public final class ShapeTable {
 
     public var aggregates: [ShapeAggregate] { Array(byId.values) }
 }
+
+// Checkpoint hook (tail --state, Store/AggregateCoding.swift): put back restored aggregates.
+extension ShapeTable {
+    func restore(_ aggregates: [ShapeAggregate], operations: Int64) {
+        for a in aggregates { byId[a.shape.id] = a }
+        self.operations = operations
+    }
+}

@@ -1,0 +1,207 @@
+/// A reader's position as a checkpoint stores it.
+public struct SavedReader: Equatable, Sendable {
+    public var name: String
+    public var dev: UInt64
+    public var ino: UInt64
+    public var fingerprint: ByteRangeHash
+    public var offset: Int64
+    public var marker: ByteRangeHash
+    /// The reader of the followed path itself (false: a rotated file being finished).
+    public var active: Bool
+}
+
+/// One followed path across rotations: the reader of the file now at the path, plus readers of
+/// rotated files still being finished.
+///
+/// - rename-and-create / delete-and-recreate: the path's inode changes; the old file is read to
+///   its end, kept open `rotateWait` for late writes, then closed; the new file is read from 0.
+/// - copytruncate / rewrite in place: the reader's fingerprint check fails; the rest of the old
+///   content (from the saved offset) is read from the rotated copy when one matches the
+///   fingerprint and the offset marker; then the path is read from 0.
+/// - after a restart: saved readers are found again by fingerprint + marker (inode reuse and
+///   rotation while stopped are both detected), files rotated in between are read whole.
+public final class FollowedFile {
+    public let path: String
+    let maxLineLength: Int
+    let rotateWaitMillis: Int64
+    public private(set) var active: TailReader?
+    public private(set) var retiring: [TailReader] = []
+    public private(set) var rotations: Int64 = 0
+    /// Things worth telling the user (rotations recovered or lost).
+    public var notices: [String] = []
+    /// A complete line (nil bytes: over the length cap, dropped).
+    let onLine: (UnsafeRawBufferPointer?) -> Void
+    /// A partial last line that will never be completed (its file went away).
+    let onIncomplete: () -> Void
+
+    public init(path: String, maxLineLength: Int, rotateWaitMillis: Int64,
+                onLine: @escaping (UnsafeRawBufferPointer?) -> Void, onIncomplete: @escaping () -> Void) {
+        self.path = path
+        self.maxLineLength = maxLineLength
+        self.rotateWaitMillis = rotateWaitMillis
+        self.onLine = onLine
+        self.onIncomplete = onIncomplete
+    }
+
+    private func open(_ p: String, at offset: Int64, fingerprint: ByteRangeHash? = nil, now: Int64) -> TailReader? {
+        let r = TailReader(path: p, offset: offset, fingerprint: fingerprint, maxLineLength: maxLineLength)
+        r?.lastData = now
+        return r
+    }
+
+    /// No saved position: start at the end of the file (after its last complete line), or at its start.
+    public func start(fromStart: Bool, now: Int64) {
+        guard let r = open(path, at: 0, now: now) else { return }
+        if !fromStart, let st = FileIdentity.stat(fd: r.fd) {
+            r.seek(to: TailReader.startOfLastLine(fd: r.fd, size: st.size))
+        }
+        active = r
+    }
+
+    /// Positions to save.
+    public func saved() -> [SavedReader] {
+        var out: [SavedReader] = []
+        for (r, isActive) in retiring.map({ ($0, false) }) + (active.map { [($0, true)] } ?? []) {
+            guard let m = r.marker else { continue }
+            out.append(SavedReader(name: r.name, dev: r.dev, ino: r.ino, fingerprint: r.fingerprint,
+                                   offset: r.offset, marker: m, active: isActive))
+        }
+        return out
+    }
+
+    /// Finds the file a saved reader was reading: fingerprint, offset marker and size must agree.
+    /// Prefers the same inode, then the path itself, then the most recently modified sibling.
+    func locate(fingerprint fp: ByteRangeHash, offset: Int64, marker: ByteRangeHash,
+                dev: UInt64?, ino: UInt64?, excluding: (UInt64, UInt64)? = nil) -> (String, FileIdentity.Stat)? {
+        var best: (String, FileIdentity.Stat, Int)?
+        for (i, p) in ([path] + FileIdentity.siblings(of: path)).enumerated() {
+            let fd = Glibc.open(p, O_RDONLY | O_CLOEXEC)
+            guard fd >= 0 else { continue }
+            defer { close(fd) }
+            guard let st = FileIdentity.stat(fd: fd), st.isRegular, st.size >= offset else { continue }
+            if let ex = excluding, ex == (st.dev, st.ino) { continue }
+            guard FileIdentity.matches(fd: fd, fingerprint: fp), FileIdentity.marker(fd: fd, offset: offset) == marker else { continue }
+            let rank = (st.dev == dev && st.ino == ino) ? 3 : (i == 0 ? 2 : 1)
+            if best == nil || rank > best!.2 || (rank == best!.2 && st.mtimeNanos > best!.1.mtimeNanos) { best = (p, st, rank) }
+        }
+        return best.map { ($0.0, $0.1) }
+    }
+
+    /// Resumes from a checkpoint.
+    public func restore(_ saved: [SavedReader], now: Int64) {
+        let pathStat = FileIdentity.stat(path: path)
+        var matched: [FileIdentity.Stat] = []
+        for s in saved {
+            guard let (p, st) = locate(fingerprint: s.fingerprint, offset: s.offset, marker: s.marker, dev: s.dev, ino: s.ino),
+                  let r = open(p, at: s.offset, fingerprint: s.fingerprint, now: now) else {
+                notices.append("\(path): the file read before the restart (\(s.name), offset \(s.offset)) is gone or was rewritten; its unread lines are lost")
+                continue
+            }
+            matched.append(st)
+            if s.active, let ps = pathStat, ps.dev == st.dev, ps.ino == st.ino, active == nil {
+                active = r
+            } else {
+                retiring.append(r)
+            }
+        }
+        if active != nil { return }
+        // The path holds a file we have not read (rotation, copytruncate or replacement while
+        // stopped). Files rotated after the one we were reading are read whole, oldest first.
+        if let newest = matched.map(\.mtimeNanos).max() {
+            var between: [(String, FileIdentity.Stat)] = []
+            for sib in FileIdentity.siblings(of: path) {
+                guard let st = FileIdentity.stat(path: sib), st.isRegular, st.mtimeNanos > newest else { continue }
+                if matched.contains(where: { $0.dev == st.dev && $0.ino == st.ino }) { continue }
+                if let ps = pathStat, ps.dev == st.dev, ps.ino == st.ino { continue }
+                between.append((sib, st))
+            }
+            for (sib, _) in between.sorted(by: { $0.1.mtimeNanos < $1.1.mtimeNanos }) {
+                if let r = open(sib, at: 0, now: now) { retiring.append(r) }
+            }
+        }
+        if pathStat != nil {
+            active = open(path, at: 0, now: now)
+            if !saved.isEmpty { rotations += 1 }
+        }
+    }
+
+    /// Reads what is new, up to `maxChunks` chunks. Returns true when more may be waiting.
+    public func poll(now: Int64, maxChunks: Int) -> Bool {
+        var chunks = 0
+        // Rotated files first: their lines are older.
+        var i = 0
+        while i < retiring.count {
+            let r = retiring[i]
+            var result = TailReader.ReadResult.data
+            while chunks < maxChunks {
+                result = r.readChunk(onLine: onLine)
+                if result != .data { break }
+                r.lastData = now
+                chunks += 1
+            }
+            if chunks >= maxChunks { return true }
+            if result == .replaced || now - r.lastData >= rotateWaitMillis {
+                if r.holdsPartialLine { onIncomplete() }
+                retiring.remove(at: i)
+            } else {
+                i += 1
+            }
+        }
+        if active == nil {
+            guard FileIdentity.stat(path: path) != nil, let r = open(path, at: 0, now: now) else { return false }
+            active = r
+        }
+        while let a = active {
+            let result = a.readChunk(onLine: onLine)
+            if result == .data {
+                a.lastData = now
+                chunks += 1
+                if chunks >= maxChunks { return true }
+                continue
+            }
+            if result == .replaced {
+                truncated(a, now: now)
+                continue
+            }
+            // End of the file. Has the path moved on to another file?
+            if let st = FileIdentity.stat(path: path), st.dev != a.dev || st.ino != a.ino {
+                drain(a)
+                a.lastData = now
+                retiring.append(a)
+                rotations += 1
+                active = open(path, at: 0, now: now)
+                continue
+            }
+            break
+        }
+        return false
+    }
+
+    /// Reads a reader to its current end.
+    private func drain(_ r: TailReader) {
+        while r.readChunk(onLine: onLine) == .data {}
+    }
+
+    /// The active file no longer starts with its fingerprint, or shrank: copytruncate, or the
+    /// file was rewritten in place.
+    private func truncated(_ a: TailReader, now: Int64) {
+        rotations += 1
+        var recovered = false
+        if let marker = a.marker,
+           let (copy, _) = locate(fingerprint: a.fingerprint, offset: a.offset, marker: marker, dev: nil, ino: nil, excluding: (a.dev, a.ino)),
+           let r = open(copy, at: a.offset, fingerprint: a.fingerprint, now: now) {
+            drain(r)
+            if r.holdsPartialLine { onIncomplete() }
+            recovered = true
+        }
+        if !recovered {
+            if a.holdsPartialLine { onIncomplete() }
+            notices.append("\(path): truncated with no rotated copy found; lines written just before the truncation may be lost")
+        }
+        active = open(path, at: 0, now: now)
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif

@@ -1,0 +1,83 @@
+/// Everything `tail` has counted, shared between the follower loop (the only writer) and the
+/// HTTP handlers (readers). Writers hold the lock while they process a chunk of lines; readers
+/// hold it while they render.
+public final class LiveState: @unchecked Sendable {
+    private let mutex: UnsafeMutablePointer<pthread_mutex_t> = {
+        let m = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+        pthread_mutex_init(m, nil)
+        return m
+    }()
+    /// Per followed path accounting (`inputs`, in argument order) and the since-start shapes.
+    public let result = AnalysisResult()
+    public let metrics: MetricsRegistry
+    public let window: SlidingWindow
+    /// The last OOM kills seen, newest last.
+    public private(set) var recentOOMKills: [(kill: OOMKill, file: String)] = []
+    public var checkpoints: Int64 = 0
+    public var checkpointFailures: Int64 = 0
+    public var rotations: Int64 = 0
+    public var restoredFromState = false
+    /// Monotonic milliseconds at start.
+    public let startedAt: Int64
+
+    public init(paths: [String], maxSeries: Int, windowMillis: Int64) {
+        metrics = MetricsRegistry(maxSeries: maxSeries)
+        window = SlidingWindow(spanMillis: windowMillis)
+        result.inputs = paths.map { InputAccounting(path: $0) }
+        startedAt = Clock.monotonicMillis()
+    }
+
+    deinit {
+        pthread_mutex_destroy(mutex)
+        mutex.deallocate()
+    }
+
+    public func withLock<T>(_ body: () -> T) -> T {
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
+        return body()
+    }
+
+    func noteOOMKill(_ k: OOMKill, file: String) {
+        recentOOMKills.append((k, file))
+        if recentOOMKills.count > 20 { recentOOMKills.removeFirst(recentOOMKills.count - 20) }
+    }
+
+    /// `/metrics` body.
+    public func metricsText() -> String {
+        withLock {
+            metrics.render(inputs: result.inputs, extra: [
+                ("bottleneck_checkpoints_total", "State checkpoints committed.", "counter", checkpoints),
+                ("bottleneck_checkpoint_failures_total", "State checkpoints that failed (retried at the next one).", "counter", checkpointFailures),
+                ("bottleneck_rotations_total", "Rotations, truncations and replacements of followed files handled.", "counter", rotations),
+                ("bottleneck_uptime_seconds", "Seconds since this process started.", "gauge", (Clock.monotonicMillis() - startedAt) / 1000),
+            ])
+        }
+    }
+
+    /// `/report` body: the same JSON report `analyze --format json` writes.
+    public func reportJSON(sort: ShapeSort = .total) -> String {
+        withLock {
+            JSONReporter().render(Report(result: result, sort: sort), options: ReportOptions())
+        }
+    }
+}
+
+/// Monotonic and wall clocks in milliseconds.
+public enum Clock {
+    public static func monotonicMillis() -> Int64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000
+    }
+
+    public static func wallMillis() -> Int64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        return Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif

@@ -1,0 +1,210 @@
+/// Options of `bottleneck tail`.
+public struct TailOptions: Sendable {
+    public var paths: [String] = []
+    public var fromStart = false
+    public var polling = false
+    public var pollIntervalMillis = 250
+    /// Display / snapshot interval.
+    public var intervalMillis: Int64 = 2000
+    public var windowMillis: Int64 = 300_000
+    public var checkpointLines: Int64 = 10_000
+    public var checkpointMillis: Int64 = 5000
+    public var maxSeries = 200
+    /// How long a rotated file is kept open for late writes after its last data.
+    public var rotateWaitMillis: Int64 = 5000
+    public var maxLineLength = LineReader.defaultMaxLineLength
+    public var year: Int?
+    public var bootTime: Timestamp?
+    public var parsers: [ParserFactory] = ParserRegistry.all
+    public init() {}
+}
+
+/// The follow loop: waits for changes, reads new lines of every followed path through the
+/// format dispatcher into `LiveState`, checkpoints, and calls `onInterval` every interval.
+public final class Tailer {
+    public let options: TailOptions
+    public let live: LiveState
+    let store: TailStateStore?
+    private var followers: [FollowedFile] = []
+    private var dispatchers: [LineDispatcher] = []
+    private var dirtyShapes: Set<UInt64> = []
+    private var linesSinceCheckpoint: Int64 = 0
+    private var lastSaved: [String: [SavedReader]] = [:]
+
+    /// Each kept event with the followed path it came from (NDJSON streaming).
+    public var onEvent: ((Event, String) -> Void)?
+    /// Called every `intervalMillis` from the loop (tables, snapshots).
+    public var onInterval: (() -> Void)?
+    /// Called after each batch of lines (flush streamed output).
+    public var onBatch: (() -> Void)?
+    /// Warnings for stderr.
+    public var onNotice: ((String) -> Void)?
+
+    public init(options: TailOptions, live: LiveState, store: TailStateStore?) {
+        self.options = options
+        self.live = live
+        self.store = store
+    }
+
+    /// Restores the checkpoint (if any), positions every path and commits a first checkpoint.
+    public func prepare() throws(StateError) {
+        let restored = try store?.load()
+        let now = Clock.monotonicMillis()
+        if let cp = restored {
+            live.restoredFromState = true
+            for a in cp.inputs {
+                if let i = options.paths.firstIndex(of: a.path) { live.result.inputs[i] = a }
+            }
+            live.result.shapes.restore(cp.shapes, operations: cp.operations)
+            live.result.foldedWriteTwins = cp.foldedWriteTwins
+            live.checkpoints = cp.checkpoints
+            do { try live.metrics.restore(cp.metrics) } catch {
+                if !cp.metrics.isEmpty { throw StateError(description: "\(store!.path): metrics: \(error)") }
+            }
+        }
+        for (index, path) in options.paths.enumerated() {
+            let f = makeFollower(index: index, path: path)
+            if let saved = restored?.readers[path] {
+                f.restore(saved, now: now)
+            } else {
+                f.start(fromStart: options.fromStart || restored != nil, now: now)
+            }
+            followers.append(f)
+        }
+        flushNotices()
+        checkpoint(force: true)
+    }
+
+    private func makeFollower(index: Int, path: String) -> FollowedFile {
+        let context = ParseContext(input: index, path: path, defaultYear: options.year ?? Timestamp(millis: Clock.wallMillis()).civil.year,
+                                   bootTime: options.bootTime)
+        let dispatcher = LineDispatcher(context: context, factories: options.parsers)
+        dispatchers.append(dispatcher)
+        let folder = WriteTwinFolder()
+        let live = self.live
+        let sink: (Event) -> Void = { [unowned self] event in
+            guard let kept = folder.process(event) else {
+                live.result.foldedWriteTwins += 1
+                return
+            }
+            switch kept {
+            case .slowOperation(let op):
+                live.result.shapes.add(op)
+                live.metrics.observe(op)
+                live.window.add(op, now: Clock.monotonicMillis())
+                dirtyShapes.insert(op.shape.id)
+            case .oomKill(let k):
+                if k.killed { live.metrics.observeOOM(process: k.processName) }
+                live.noteOOMKill(k, file: path)
+            }
+            onEvent?(kept, path)
+        }
+        return FollowedFile(
+            path: path, maxLineLength: options.maxLineLength, rotateWaitMillis: options.rotateWaitMillis,
+            onLine: { [unowned self] bytes in
+                linesSinceCheckpoint += 1
+                let number = Int(live.result.inputs[index].lines + 1)
+                let outcome: LineOutcome
+                if let bytes {
+                    live.result.inputs[index].bytes += Int64(bytes.count + 1)
+                    outcome = bytes.isEmpty ? .skipped(.blank) : dispatcher.parse(bytes, lineNumber: number, emit: sink)
+                } else {
+                    outcome = .skipped(.tooLong)
+                }
+                live.result.inputs[index].count(outcome)
+            },
+            onIncomplete: { [unowned self] in
+                linesSinceCheckpoint += 1
+                live.result.inputs[index].count(.skipped(.incompleteLastLine))
+            })
+    }
+
+    private func flushNotices() {
+        for f in followers where !f.notices.isEmpty {
+            for n in f.notices { onNotice?(n) }
+            f.notices.removeAll()
+        }
+    }
+
+    /// Reads everything new once. Returns true when a file had more than one batch waiting.
+    @discardableResult
+    public func pollOnce() -> Bool {
+        var more = false
+        let now = Clock.monotonicMillis()
+        for f in followers {
+            let before = f.rotations
+            let pending = live.withLock { () -> Bool in
+                let m = f.poll(now: now, maxChunks: 4)
+                live.rotations += f.rotations - before
+                return m
+            }
+            if pending { more = true }
+        }
+        flushNotices()
+        onBatch?()
+        return more
+    }
+
+    /// Commits a checkpoint when one is due (or `force`). Failures are counted and reported,
+    /// and retried at the next checkpoint.
+    public func checkpoint(force: Bool = false) {
+        guard let store else { return }
+        let readers = Dictionary(uniqueKeysWithValues: followers.map { ($0.path, $0.saved()) })
+        if !force && linesSinceCheckpoint == 0 && readers == lastSaved { return }
+        refreshFormats()
+        let shapes = dirtyShapes.compactMap { live.result.shapes.byId[$0] }
+        do {
+            try store.save(readers: readers, inputs: live.result.inputs, shapes: shapes,
+                           operations: live.result.shapes.operations, foldedWriteTwins: live.result.foldedWriteTwins,
+                           metrics: live.metrics.encode(), checkpoints: live.checkpoints + 1)
+            live.withLock { live.checkpoints += 1 }
+            dirtyShapes.removeAll(keepingCapacity: true)
+            linesSinceCheckpoint = 0
+            lastSaved = readers
+        } catch {
+            live.withLock { live.checkpointFailures += 1 }
+            onNotice?("bottleneck: \(error)")
+        }
+    }
+
+    /// Follows until SIGINT/SIGTERM (readable `stopFD`), then commits a last checkpoint.
+    public func run(stopFD: Int32) {
+        let dirs = options.paths.map { FileIdentity.split($0).0 }
+        let watcher = ChangeWatcher(directories: dirs, polling: options.polling,
+                                    pollIntervalMillis: options.pollIntervalMillis, stopFD: stopFD)
+        if !options.polling && !watcher.usesInotify { onNotice?("bottleneck: inotify unavailable; polling every \(options.pollIntervalMillis) ms") }
+        var nextCheckpoint = Clock.monotonicMillis() + options.checkpointMillis
+        var nextInterval = Clock.monotonicMillis() + options.intervalMillis
+        var more = true
+        while true {
+            if more {
+                if StopSignal.requested { break }
+            } else {
+                let now = Clock.monotonicMillis()
+                let wait = min(nextCheckpoint, nextInterval, now + 1000) - now
+                if watcher.wait(timeoutMillis: Int(max(wait, 0))) == .stop { break }
+            }
+            more = pollOnce()
+            let now = Clock.monotonicMillis()
+            if linesSinceCheckpoint >= options.checkpointLines || now >= nextCheckpoint {
+                checkpoint()
+                nextCheckpoint = now + options.checkpointMillis
+            }
+            if now >= nextInterval {
+                refreshFormats()
+                onInterval?()
+                nextInterval = max(nextInterval + options.intervalMillis, now + options.intervalMillis / 2)
+            }
+        }
+        checkpoint()
+    }
+
+    /// Puts each input's detected format into its accounting (for reports).
+    public func refreshFormats() {
+        live.withLock {
+            for (i, d) in dispatchers.enumerated() where d.formatSummary != "unknown" {
+                live.result.inputs[i].format = d.formatSummary
+            }
+        }
+    }
+}

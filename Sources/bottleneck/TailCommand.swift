@@ -1,0 +1,185 @@
+import ArgumentParser
+import BottleneckCore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+enum TailFormat: String, ExpressibleByArgument, CaseIterable {
+    case auto, table, json, ndjson, none
+}
+
+struct TailCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tail",
+        abstract: "Follow live mongod and kernel logs across rotation, rank shapes live, serve /metrics."
+    )
+
+    @Argument(help: "Log files to follow (format detected per line).")
+    var files: [String]
+
+    @Flag(name: .customLong("from-start"), help: "Read existing content first (default: start at the end).")
+    var fromStart = false
+
+    @Flag(help: "Poll for changes instead of inotify (network filesystems).")
+    var poll = false
+
+    @Option(name: .customLong("poll-interval"), help: "Polling period in seconds.")
+    var pollInterval: Double = 0.25
+
+    @Option(help: "Seconds between table refreshes / JSON snapshots.")
+    var interval: Double = 2
+
+    @Option(help: "Sliding window of the live table, in seconds.")
+    var window: Double = 300
+
+    @Option(name: .shortAndLong, help: "Output: auto (table on a terminal, else ndjson), table, json (a report per interval), ndjson (events), none.")
+    var format: TailFormat = .auto
+
+    @Option(help: "Shapes shown in each table.")
+    var top: Int = 10
+
+    @Option(help: "Serve GET /metrics, /report, /healthz on this address (PORT or HOST:PORT; loopback only unless --listen-public).")
+    var listen: String?
+
+    @Flag(name: .customLong("listen-public"), help: "Allow --listen on a non-loopback address.")
+    var listenPublic = false
+
+    @Option(help: "SQLite file for crash-safe positions and aggregates; resumed on restart.")
+    var state: String?
+
+    @Option(name: .customLong("checkpoint-lines"), help: "Checkpoint the state every this many lines…")
+    var checkpointLines: Int64 = 10_000
+
+    @Option(name: .customLong("checkpoint-seconds"), help: "…or every this many seconds.")
+    var checkpointSeconds: Double = 5
+
+    @Option(name: .customLong("max-series"), help: "Label sets per metric before the rest is folded into 'other'.")
+    var maxSeries: Int = 200
+
+    @Option(name: .customLong("rotate-wait"), help: "Seconds a rotated file stays open for late writes.")
+    var rotateWait: Double = 5
+
+    @Option(name: .customLong("max-line-length"), help: "Skip (and count) lines longer than this many bytes.")
+    var maxLineLength: Int = 16 << 20
+
+    @Flag(name: .customLong("no-color"), help: "No colour in the table (also when NO_COLOR is set).")
+    var noColor = false
+
+    func validate() throws {
+        if files.isEmpty { throw ValidationError("give at least one file to follow") }
+        if files.contains("-") { throw ValidationError("tail follows files, not standard input") }
+        if interval <= 0 || window <= 0 || pollInterval <= 0 || checkpointSeconds <= 0 || rotateWait < 0 {
+            throw ValidationError("--interval, --window, --poll-interval and --checkpoint-seconds must be positive")
+        }
+        if checkpointLines < 1 || maxSeries < 1 || top < 1 || maxLineLength < 1 {
+            throw ValidationError("--checkpoint-lines, --max-series, --top and --max-line-length must be at least 1")
+        }
+        if let listen {
+            let a = try ListenAddress.parse(listen)
+            if !a.isLoopback && !listenPublic {
+                throw ValidationError("--listen \(listen) is not a loopback address; add --listen-public to serve metrics on the network")
+            }
+        }
+    }
+
+    func run() throws {
+        var o = TailOptions()
+        o.paths = files
+        o.fromStart = fromStart
+        o.polling = poll
+        o.pollIntervalMillis = Int(pollInterval * 1000)
+        o.intervalMillis = Int64(interval * 1000)
+        o.windowMillis = Int64(window * 1000)
+        o.checkpointLines = checkpointLines
+        o.checkpointMillis = Int64(checkpointSeconds * 1000)
+        o.maxSeries = maxSeries
+        o.rotateWaitMillis = Int64(rotateWait * 1000)
+        o.maxLineLength = maxLineLength
+
+        let stopFD = StopSignal.install()
+        let live = LiveState(paths: files, maxSeries: maxSeries, windowMillis: o.windowMillis)
+        let store: TailStateStore?
+        do {
+            store = try state.map { try TailStateStore(path: $0) }
+        } catch {
+            Terminal.writeStderr("bottleneck: \(error)\n")
+            throw ExitCode(ExitCodes.usage)
+        }
+        let tailer = Tailer(options: o, live: live, store: store)
+        tailer.onNotice = { Terminal.writeStderr($0.hasPrefix("bottleneck:") ? $0 + "\n" : "bottleneck: \($0)\n") }
+        do {
+            try tailer.prepare()
+        } catch {
+            Terminal.writeStderr("bottleneck: \(error)\n")
+            throw ExitCode(ExitCodes.usage)
+        }
+
+        var server: MetricsServer?
+        if let listen {
+            do {
+                let s = try MetricsServer(address: try ListenAddress.parse(listen), live: live)
+                let bound = try s.start()
+                Terminal.writeStderr("bottleneck: listening on http://\(bound)/metrics\n")
+                server = s
+            } catch {
+                Terminal.writeStderr("bottleneck: --listen \(listen): \(error)\n")
+                throw ExitCode(ExitCodes.usage)
+            }
+        }
+
+        let onTTY = Terminal.isTTY(1)
+        let mode = format == .auto ? (onTTY ? TailFormat.table : .ndjson) : format
+        let out = StreamWriter()
+        switch mode {
+        case .ndjson:
+            tailer.onEvent = { event, path in
+                out.write(NDJSONEventWriter.line(for: event, inputPath: path))
+                out.write("\n")
+            }
+            tailer.onBatch = { out.flush() }
+        case .json:
+            tailer.onInterval = {
+                out.write(live.reportJSON())
+                out.flush()
+            }
+        case .table:
+            let color = onTTY && !Terminal.noColor && !noColor
+            tailer.onInterval = {
+                let screen = LiveDisplay.render(live, top: top, width: onTTY ? Terminal.width(1) : 160, color: color)
+                out.write(onTTY ? "\u{1B}[H\u{1B}[2J" + screen : screen + "\n")
+                out.flush()
+            }
+        case .auto, .none:
+            break
+        }
+
+        tailer.run(stopFD: stopFD)
+        out.flush()
+        server?.stop()
+    }
+}
+
+/// Buffered stdout for streamed output; a closed pipe ends the process quietly.
+final class StreamWriter {
+    private var buffer: [UInt8] = []
+
+    func write(_ s: String) {
+        buffer.append(contentsOf: s.utf8)
+        if buffer.count >= 1 << 16 { flush() }
+    }
+
+    func flush() {
+        guard !buffer.isEmpty else { return }
+        let ok = buffer.withUnsafeBytes { b -> Bool in
+            var off = 0
+            while off < b.count {
+                let n = Glibc.write(1, b.baseAddress! + off, b.count - off)
+                if n < 0 { if errno == EINTR { continue }; return false }
+                off += n
+            }
+            return true
+        }
+        buffer.removeAll(keepingCapacity: true)
+        if !ok { Glibc.exit(0) }
+    }
+}
