@@ -128,6 +128,7 @@ extension ShapeAggregate {
         hasSortStage = f.hasSortStage; usedDisk = f.usedDisk; fromMultiPlanner = f.fromMultiPlanner
         replanned = f.replanned; truncated = f.truncated; errors = f.errors
         firstSeen = f.firstSeen; lastSeen = f.lastSeen; slowestMillis = f.slowestMillis
-        slowestTime = f.slowestTime; slowestSource = f.slowestSource; serverHashes = f.serverHashes
+        slowestTime = f.slowestTime; slowestSource = f.slowestSource
+        queryHashes = f.queryHashes; queryShapeHashes = f.queryShapeHashes
     }
 }

@@ -24,12 +24,20 @@ public struct ShapeAggregateFields {
     var slowestMillis: Int64 = -1
     var slowestTime: Timestamp?
     var slowestSource: SourceLocation?
-    var serverHashes: Set<String> = []
+    var queryHashes: Set<String> = []
+    var queryShapeHashes: Set<String> = []
 }
 
 public enum AggregateCoding {
     static let shapeVersion: UInt8 = 1
     static let accountingVersion: UInt8 = 1
+
+    /// A table holding restored aggregates (as they were, not copies).
+    public static func table(from aggregates: [ShapeAggregate], operations: Int64) -> ShapeTable {
+        let t = ShapeTable()
+        t.restore(aggregates, operations: operations)
+        return t
+    }
 
     public static func encode(_ a: ShapeAggregate) -> [UInt8] {
         var w = ByteWriter()
@@ -53,8 +61,10 @@ public enum AggregateCoding {
         w.optionalI64(a.slowestTime?.millis)
         w.bool(a.slowestSource != nil)
         if let s = a.slowestSource { w.i64(Int64(s.input)); w.i64(Int64(s.line)) }
-        w.varint(a.serverHashes.count)
-        for h in a.serverHashes.sorted() { w.string(h) }
+        for set in [a.queryHashes, a.queryShapeHashes] {
+            w.varint(set.count)
+            for h in set.sorted() { w.string(h) }
+        }
         return w.bytes
     }
 
@@ -86,8 +96,8 @@ public enum AggregateCoding {
             let input = try r.i64(), line = try r.i64()
             f.slowestSource = SourceLocation(input: Int(input), line: Int(line))
         }
-        let nHashes = try r.varint()
-        for _ in 0..<nHashes { f.serverHashes.insert(try r.string()) }
+        for _ in 0..<(try r.varint()) { f.queryHashes.insert(try r.string()) }
+        for _ in 0..<(try r.varint()) { f.queryShapeHashes.insert(try r.string()) }
         guard r.atEnd else { throw DecodeError("trailing bytes in shape record") }
         let a = ShapeAggregate(namespace: ns, operation: op, shape: QueryShape(text: text, id: id, isTruncated: truncated))
         a.restore(f)

@@ -8,6 +8,16 @@ public struct SavedReader: Equatable, Sendable {
     public var marker: ByteRangeHash
     /// The reader of the followed path itself (false: a rotated file being finished).
     public var active: Bool
+
+    public init(name: String, dev: UInt64, ino: UInt64, fingerprint: ByteRangeHash, offset: Int64, marker: ByteRangeHash, active: Bool) {
+        self.name = name
+        self.dev = dev
+        self.ino = ino
+        self.fingerprint = fingerprint
+        self.offset = offset
+        self.marker = marker
+        self.active = active
+    }
 }
 
 /// One followed path across rotations: the reader of the file now at the path, plus readers of

@@ -8,6 +8,10 @@ public final class MetricsRegistry {
     public struct OpKey: Hashable, Sendable, Comparable {
         public var namespace: String
         public var operation: String
+        public init(namespace: String, operation: String) {
+            self.namespace = namespace
+            self.operation = operation
+        }
         public static func < (a: OpKey, b: OpKey) -> Bool { (a.namespace, a.operation) < (b.namespace, b.operation) }
     }
 

@@ -7,6 +7,12 @@ public struct ListenAddress: Sendable, Equatable {
     public var port: UInt16
     public var isIPv6: Bool
 
+    public init(host: String, port: UInt16, isIPv6: Bool) {
+        self.host = host
+        self.port = port
+        self.isIPv6 = isIPv6
+    }
+
     public struct Invalid: Error, CustomStringConvertible, Sendable { public let description: String }
 
     /// `PORT`, `HOST:PORT`, `[V6]:PORT`; `localhost` means 127.0.0.1.

@@ -82,11 +82,7 @@ public final class Tailer {
         dispatchers.append(dispatcher)
         let folder = WriteTwinFolder()
         let live = self.live
-        let sink: (Event) -> Void = { [unowned self] event in
-            guard let kept = folder.process(event) else {
-                live.result.foldedWriteTwins += 1
-                return
-            }
+        let keep: (Event) -> Void = { [unowned self] kept in
             switch kept {
             case .slowOperation(let op):
                 live.result.shapes.add(op)
@@ -98,6 +94,11 @@ public final class Tailer {
                 live.noteOOMKill(k, file: path)
             }
             onEvent?(kept, path)
+        }
+        let sink: (Event) -> Void = { event in
+            let before = folder.folded
+            folder.process(event, emit: keep)
+            live.result.foldedWriteTwins += folder.folded - before
         }
         return FollowedFile(
             path: path, maxLineLength: options.maxLineLength, rotateWaitMillis: options.rotateWaitMillis,
