@@ -5,5 +5,6 @@
 public enum ParserRegistry {
     public static let all: [ParserFactory] = [
         JSONLogV2Parser.factory,
+        KernelOOMParser.factory,
     ]
 }

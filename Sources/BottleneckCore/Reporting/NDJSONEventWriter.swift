@@ -86,6 +86,7 @@ public enum NDJSONEventWriter {
             w.int("order", k.order)
             w.string("kernelVersion", k.kernelVersion)
             w.string("reaper", k.reaperOutcome)
+            OOMEventFields.write(k, to: &w)
             w.beginArray("largestTasks")
             for t in k.largestTasks {
                 w.beginObject()
