@@ -164,7 +164,7 @@ public final class KernelOOMParser: LineParser {
             }
         }
         if let w = t.wall, let mono = L.mono, L.partial != nil || L.transport == .logread {
-            let candidate = w - mono / 1000
+            let candidate = KernelOOMParser.bootMillis(wall: w, mono: mono)
             if syslogBoot == nil || candidate < syslogBoot! { syslogBoot = candidate }
         }
         return t
@@ -176,13 +176,19 @@ public final class KernelOOMParser: LineParser {
         guard pairedBoot == nil else { return }
         if time.wallSource == .kernelWall, let w = time.wall, time.mono == nil {
             let h = KB.hash(m, 0..<m.count)
-            if let mono = monoByHash[h] { pairedBoot = w - mono / 1000; return }
+            if let mono = monoByHash[h] { pairedBoot = KernelOOMParser.bootMillis(wall: w, mono: mono); return }
             if wallByHash.count < 4096 { wallByHash[h] = w }
         } else if time.wall == nil, let mono = time.mono {
             let h = KB.hash(m, 0..<m.count)
-            if let w = wallByHash[h] { pairedBoot = w - mono / 1000; return }
+            if let w = wallByHash[h] { pairedBoot = KernelOOMParser.bootMillis(wall: w, mono: mono); return }
             if monoByHash.count < 4096 { monoByHash[h] = mono }
         }
+    }
+
+    /// Boot wall time (ms, floored) from a record's wall millis and uptime µs.
+    static func bootMillis(wall: Int64, mono: Int64) -> Int64 {
+        let us = wall * 1000 - mono
+        return us >= 0 ? us / 1000 : (us - 999) / 1000
     }
 
     func newEvent(lineNumber: Int, time: LineTime) -> OOMKill {

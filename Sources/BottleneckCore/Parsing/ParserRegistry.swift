@@ -4,7 +4,7 @@
 /// first, then these in order.
 public enum ParserRegistry {
     public static let all: [ParserFactory] = [
+        KernelOOMParser.factory,  // before logv2, which claims every `{"` line (journald JSON is ours)
         JSONLogV2Parser.factory,
-        KernelOOMParser.factory,
     ]
 }

@@ -19,10 +19,8 @@ extension KernelOOMParser {
             if KB.has(m, "oom killer ", at: 0), KB.find(m, " has mm pinned by ") != nil { return .otherOOM }
         }
         if let k = KB.find(m, " invoked oom-killer: "), k <= 24 { start(m, time: time, lineNumber: lineNumber, emit: emit); return .start }
-        if let k = KB.find(m, "Killed process "), KernelOOMParser.isKillPrefix(m, k) {
-            kill(m, time: time, lineNumber: lineNumber, emit: emit)
-            return .kill
-        }
+        if let k = KB.find(m, "Killed process "), KernelOOMParser.isKillPrefix(m, k),
+           kill(m, time: time, lineNumber: lineNumber, emit: emit) { return .kill }
         if let k = KB.find(m, "Kill process "), KernelOOMParser.isKillPrefix(m, k) {
             if KB.find(m, " or sacrifice child", from: k) != nil { chosen(m, at: k, emit: emit); return .chosen }
             if KB.find(m, " sharing same memory", from: k) != nil { return .otherOOM }
@@ -40,7 +38,11 @@ extension KernelOOMParser {
                 return .taskIn
             }
             if KB.has(m, "Tasks in ", at: 0), let k = KB.find(m, " are going to be killed due to memory.oom.group set") {
-                report.oomGroup = KB.string(m, 9..<k)
+                // Printed after the first victim's kill line: reopen the report for the group.
+                let group = KB.string(m, 9..<k)
+                report.oomGroup = group
+                report.open = true
+                if let (pid, _) = lastKill, let idx = pending.lastIndex(where: { $0.pid == pid }) { pending[idx].oomGroup = group }
                 return .group
             }
             if KB.has(m, "Tasks state (memory values in pages):", at: 0) { return .taskHeader }
@@ -231,21 +233,21 @@ extension KernelOOMParser {
 
     /// All kill-line forms (§1.4): el6 `Killed process N, UID N, (comm)`, 3.x–4.4, el7
     /// `(comm), UID N,`, 4.5+ shmem-rss, 5.1+ `<msg>: ` prefix, 5.4+ `UID:` pgtables oom_score_adj.
-    private func kill(_ m: UnsafeRawBufferPointer, time: LineTime, lineNumber: Int, emit: (Event) -> Void) {
+    private func kill(_ m: UnsafeRawBufferPointer, time: LineTime, lineNumber: Int, emit: (Event) -> Void) -> Bool {
         let n = m.count
         let k = KB.find(m, "Killed process ")!
         var i = k + 15
-        guard let pid = KB.uint(m, &i) else { return }
+        guard let pid = KB.uint(m, &i) else { return false }
         var uid: Int64?
         if KB.has(m, ", UID ", at: i) {
             var j = i + 6
             uid = KB.uint(m, &j)
             i = j
         }
-        guard let open = KB.find(m, "(", from: i, to: min(n, i + 4)) else { return }
+        guard let open = KB.find(m, "(", from: i, to: min(n, i + 4)) else { return false }
         // The comm may hold parentheses: end at ") total-vm:", "), UID ", else the last ')'.
         let close = KB.find(m, ") total-vm:", from: open) ?? KB.find(m, "), UID ", from: open) ?? KB.findLast(m, ")", from: open)
-        guard let close else { return }
+        guard let close else { return false }
         let name = KB.string(m, (open + 1)..<close)
         if KB.has(m, "), UID ", at: close) {
             var j = close + 7
@@ -277,6 +279,7 @@ extension KernelOOMParser {
         if report.oomGroup == nil { report.open = false }
         pending.append(e)
         lastKill = (pid, time)
+        return true
     }
 
     private func reaper(_ m: UnsafeRawBufferPointer) {

@@ -347,6 +347,8 @@ extension KernelOOMParser {
         let n = b.count
         let w1e = KB.tokenEnd(b, 0)
         guard w1e < n else { return bare(b) }
+        // A syslog tag without the stamp (issue pastes): "kernel: msg"
+        if w1e == 7, KB.has(b, "kernel:", at: 0) { return kernelTagged(b, msgStart: 8, transport: .syslog, host: nil) }
         // dmesg -x: "kern  :warn  : "
         if w1e <= 8 {
             var j = w1e
