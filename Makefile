@@ -36,6 +36,7 @@ demo: release
 test: deps
 	$(SWIFT) build
 	$(SWIFT) test 2>&1 | tee .build/test-output.txt; exit $${PIPESTATUS[0]}
+	.build/debug/bottleneck rules test
 
 # Speed, memory and correctness against ../shared/bench (see scripts/bench.py for the knobs:
 # BENCH_JSON_SIZE, BENCH_TEXT_SIZE, BENCH_EXPLODE_SHAPES, BENCH_RUNS, BENCH_ARGS, ...).

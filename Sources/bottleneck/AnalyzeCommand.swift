@@ -58,6 +58,8 @@ struct AnalyzeCommand: ParsableCommand {
     @Option(name: .customLong("boot-time"), help: "Boot time (ISO 8601) to turn kernel uptime stamps into wall time.")
     var bootTime: String?
 
+    @OptionGroup var ruleSource: RulesCommand.Source
+
     @Flag(name: .shortAndLong, help: "No progress bar.")
     var quiet = false
 
@@ -83,6 +85,7 @@ struct AnalyzeCommand: ParsableCommand {
         options.filter.operations = Set(op.map { $0.lowercased() })
         options.filter.minMillis = minMs
         options.filter.planKinds = Set(plan.map { $0.uppercased() })
+        options.rules = RuleSet(try RuleOptions.load(dirs: ruleSource.dirs, defaults: !ruleSource.noDefaultRules))
 
         let inputs = files.isEmpty ? ["-"] : files
         let analyzer = Analyzer(options: options)

@@ -7,5 +7,7 @@ public struct AnalysisOptions: Sendable {
     public var year: Int?
     public var bootTime: Timestamp?
     public var parsers: [ParserFactory] = ParserRegistry.all
+    /// Rules applied to lines, events and shapes (nil: none). See Rules/.
+    public var rules: RuleSet?
     public init() {}
 }

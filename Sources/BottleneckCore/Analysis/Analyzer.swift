@@ -7,6 +7,8 @@ public final class AnalysisResult {
     public var inputs: [InputAccounting] = []
     public let shapes = ShapeTable()
     public var foldedWriteTwins: Int64 = 0
+    /// Rule evaluation state, when the options carry rules.
+    public var rules: RuleRun?
     public init() {}
 
     public var hadInputErrors: Bool { inputs.contains { $0.error != nil } }
@@ -23,6 +25,7 @@ public final class Analyzer {
 
     public init(options: AnalysisOptions) {
         self.options = options
+        if let set = options.rules, !set.isEmpty { result.rules = RuleRun(set: set) }
     }
 
     /// Analyzes one input. Read errors are recorded on the input, never thrown.
@@ -64,6 +67,7 @@ public final class Analyzer {
         let shapes = result.shapes
         let onEvent = self.onEvent
         let onProgress = self.onProgress
+        let rules = result.rules
         var filtered: Int64 = 0
         var nextProgress: Int64 = 64 << 20
 
@@ -73,6 +77,7 @@ public final class Analyzer {
                 return
             }
             if case .slowOperation(let op) = kept { shapes.add(op) }
+            rules?.observe(kept)
             onEvent?(kept)
         }
         let sink: (Event) -> Void = { event in folder.process(event, emit: kept) }
@@ -87,7 +92,9 @@ public final class Analyzer {
                     local.count(.skipped(.blank))
                     return
                 }
+                rules?.beginLine(line.bytes, number: line.number, input: index)
                 local.count(dispatcher.parse(line.bytes, lineNumber: line.number, emit: sink))
+                rules?.endLine()
                 if let onProgress, line.endOffset >= nextProgress {
                     nextProgress = line.endOffset + (64 << 20)
                     onProgress(index, raw.map { Int64(lseek($0.fd, 0, SEEK_CUR)) } ?? line.endOffset, size)

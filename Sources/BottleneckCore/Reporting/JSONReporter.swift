@@ -36,7 +36,7 @@ public struct JSONReporter: Reporter {
         w.string("sort", report.sort.rawValue)
         w.beginArray("shapes")
         for (rank, s) in report.shapes.enumerated() {
-            writeShape(&w, s, rank: rank + 1)
+            writeShape(&w, s, rank: rank + 1, rules: report.rules)
         }
         w.endArray()
         w.beginArray("serverHashNotes")
@@ -53,6 +53,7 @@ public struct JSONReporter: Reporter {
             w.endObject()
         }
         w.endArray()
+        FindingsJSON.write(&w, report.rules)
         w.endObject()
         return w.output + "\n"
     }
@@ -63,7 +64,7 @@ public struct JSONReporter: Reporter {
         w.endObject()
     }
 
-    func writeShape(_ w: inout JSONWriter, _ s: ShapeAggregate, rank: Int) {
+    func writeShape(_ w: inout JSONWriter, _ s: ShapeAggregate, rank: Int, rules: RuleResults = RuleResults()) {
         w.beginObject()
         w.int("rank", rank)
         w.string("namespace", s.namespace)
@@ -118,6 +119,7 @@ public struct JSONReporter: Reporter {
         for h in s.queryShapeHashes.sorted() { w.string(nil, h) }
         w.endArray()
         w.endObject()
+        FindingsJSON.writeShape(&w, rules, shapeId: s.shape.idHex)
         w.endObject()
     }
 }

@@ -33,6 +33,8 @@ public struct Report {
     public var operations: Int64
     public var sort: ShapeSort
     public var top: Int?
+    /// Rule findings (ranked) and aborted rule matches.
+    public var rules = RuleResults()
 
     public init(result: AnalysisResult, sort: ShapeSort = .total, top: Int? = nil) {
         self.inputs = result.inputs
@@ -50,6 +52,7 @@ public struct Report {
             if a.operation != b.operation { return a.operation < b.operation }
             return a.shape.id < b.shape.id
         }.map { $0.0 }
+        self.rules = result.rules?.finish(shapes: self.shapes) ?? RuleResults()
     }
 
     /// Where our shapes and the server's hashes disagree: one of our shapes under several server

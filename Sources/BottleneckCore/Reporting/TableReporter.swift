@@ -25,6 +25,7 @@ public struct TableReporter: Reporter {
             ])
         }
         out += layout(headers: headers, rows: rows, width: options.width, bold: bold, reset: reset)
+        out += FindingsTableSection.render(report.rules, options: options)
 
         // Footer: accounting.
         out += "\n\(bold)Lines\(reset)\n"

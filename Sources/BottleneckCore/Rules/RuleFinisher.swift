@@ -1,0 +1,109 @@
+/// Turns a run's groups and the finished shapes into ranked findings.
+struct RuleFinisher {
+    let run: RuleRun
+    let shapes: [ShapeAggregate]
+
+    func results() -> RuleResults {
+        let set = run.set
+        var out = RuleResults()
+        out.rulesEvaluated = set.rules.count
+        let runTotalMs = shapes.reduce(Int64(0)) { $0 + $1.durationTotal }
+        var byId: [UInt64: ShapeAggregate] = [:]
+        for s in shapes { byId[s.shape.id] = s }
+        let shapeNames = ShapeFields.specs.map(\.name)
+
+        func shapeLookup(_ s: ShapeSubject) -> (String) -> FieldValue? {
+            { name in shapeNames.firstIndex(of: name).flatMap { ShapeFields.value($0, of: s) } }
+        }
+        func subject(_ a: ShapeAggregate) -> FindingSubject {
+            .shape(id: a.shape.idHex, namespace: a.namespace, operation: a.operation, text: a.shape.text)
+        }
+
+        // Shape rules.
+        var aborts = run.aborts
+        for a in shapes {
+            let s = ShapeSubject(aggregate: a, runTotalMs: runTotalMs)
+            let reader = ShapeReader(subject: s)
+            for r in set.shapeRules {
+                let rule = set.rules[r]
+                switch RuleEvaluator.evaluate(rule.condition, reader, run.scratch) {
+                case .yes:
+                    let lookup = shapeLookup(s)
+                    var evidence: [(name: String, value: Double)] = [
+                        ("count", Double(a.count)), ("totalMs", Double(a.durationTotal)),
+                        ("p95", a.histogram.quantile(0.95)), ("timeShare", Double(a.durationTotal) / Double(max(runTotalMs, 1))),
+                    ]
+                    for f in unique(rule.condition.comparedFields) where !evidence.contains(where: { $0.name == shapeNames[f] }) {
+                        if case .number(let v)? = reader.value(f) { evidence.append((shapeNames[f], v)) }
+                    }
+                    out.findings.append(Finding(
+                        rule: rule.id, severity: rule.severity, title: rule.title,
+                        message: rule.message.render(lookup), advice: rule.advice.render(lookup),
+                        subject: subject(a), evidence: evidence, accountedMs: Double(a.durationTotal), kills: 0,
+                        share: Double(a.durationTotal) / Double(max(runTotalMs, 1))))
+                case .aborted(let why):
+                    if aborts[r] == nil { aborts[r] = RuleAbort(rule: rule.id, count: 0, reason: why, firstInput: nil, firstLine: nil) }
+                    aborts[r]!.count += 1
+                case .no:
+                    break
+                }
+            }
+        }
+
+        // Event and line rules, grouped per shape.
+        let opNames = OperationFields.specs.map(\.name)
+        for (key, g) in run.eventGroups {
+            let rule = set.rules[key.rule]
+            let share = Double(g.ms) / Double(max(runTotalMs, 1))
+            guard g.ops >= rule.threshold.minEvents, g.ms >= rule.threshold.minTotalMs, share >= rule.threshold.minTimeShare else { continue }
+            let agg = key.shape.flatMap { byId[$0] }
+            let shapeFields = agg.map { shapeLookup(ShapeSubject(aggregate: $0, runTotalMs: runTotalMs)) }
+            let lookup: (String) -> FieldValue? = { name in
+                switch name {
+                case "matchedOps": return .number(Double(g.ops))
+                case "matchedMs": return .number(Double(g.ms))
+                case "matchedShare": return .number(share)
+                default: return shapeFields?(name)
+                }
+            }
+            var evidence: [(name: String, value: Double)] = [("matchedOps", Double(g.ops)), ("matchedMs", Double(g.ms)), ("matchedShare", share)]
+            for (f, v) in g.maxima.sorted(by: { $0.key < $1.key }) { evidence.append(("max " + opNames[f], v)) }
+            out.findings.append(Finding(
+                rule: rule.id, severity: rule.severity, title: rule.title,
+                message: rule.message.render(lookup), advice: rule.advice.render(lookup),
+                subject: agg.map(subject) ?? .lines(firstInput: g.firstInput, firstLine: g.firstLine),
+                evidence: evidence, accountedMs: Double(g.ms), kills: 0, share: share))
+        }
+
+        // Kill rules, grouped per process name.
+        let killNames = KillFields.specs.map(\.name)
+        for (key, g) in run.killGroups {
+            let rule = set.rules[key.rule]
+            let reader = KillReader(subject: g.last)
+            let lookup: (String) -> FieldValue? = { name in
+                if name == "kills" { return .number(Double(g.kills)) }
+                return killNames.firstIndex(of: name).flatMap { reader.value($0) }
+            }
+            var evidence: [(name: String, value: Double)] = [("kills", Double(g.kills))]
+            for f in unique(rule.condition.comparedFields) {
+                if case .number(let v)? = reader.value(f) { evidence.append((killNames[f], v)) }
+            }
+            let k = g.last.kill
+            out.findings.append(Finding(
+                rule: rule.id, severity: rule.severity, title: rule.title,
+                message: rule.message.render(lookup), advice: rule.advice.render(lookup),
+                subject: .kill(process: key.process, pid: k.pid, time: k.timestamp, input: g.lastInput, line: g.lastLine),
+                evidence: evidence, accountedMs: 0, kills: g.kills,
+                share: Double(g.kills) / Double(max(run.totalKills, 1))))
+        }
+
+        out.findings.sort(by: RuleResults.rank)
+        out.aborts = aborts.values.sorted { $0.rule < $1.rule }
+        return out
+    }
+
+    func unique(_ xs: [Int]) -> [Int] {
+        var seen = Set<Int>()
+        return xs.filter { seen.insert($0).inserted }
+    }
+}

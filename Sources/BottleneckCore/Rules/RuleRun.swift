@@ -1,0 +1,175 @@
+/// Applies a rule set to one stream of lines and events, then to the finished shapes.
+///
+/// Not Sendable: one per thread (it owns the regex scratch). `merge` folds runs of parallel
+/// chunks together.
+public final class RuleRun {
+    public let set: RuleSet
+    let scratch: RegexScratch
+
+    struct EventGroup {
+        var ops: Int64 = 0
+        var ms: Int64 = 0
+        /// Largest value seen of each compared field (evidence).
+        var maxima: [Int: Double] = [:]
+        var firstInput = 0
+        var firstLine = 0
+    }
+    struct KillGroup {
+        var kills: Int64 = 0
+        var last: KillSubject
+        var lastInput: Int?
+        var lastLine: Int?
+    }
+    struct GroupKey: Hashable {
+        let rule: Int
+        let shape: UInt64?
+    }
+    struct KillKey: Hashable {
+        let rule: Int
+        let process: String
+    }
+
+    private(set) var eventGroups: [GroupKey: EventGroup] = [:]
+    private(set) var killGroups: [KillKey: KillGroup] = [:]
+    private(set) var aborts: [Int: RuleAbort] = [:]
+    /// (time ms, process name) of the kills of the last hour, oldest first.
+    private var recentKills: [(Int64, String)] = []
+    private(set) var totalKills: Int64 = 0
+
+    private var line: UnsafeRawBufferPointer?
+    private var lineInput = 0
+    private var lineNumber = 0
+    private var lineOp: (shape: UInt64, ms: Int64)?
+
+    public init(set: RuleSet, limits: RegexLimits = RegexLimits()) {
+        self.set = set
+        self.scratch = RegexScratch(limits: limits)
+    }
+
+    public var wantsLines: Bool { !set.lineRules.isEmpty || !set.operationRules.isEmpty }
+
+    /// The line being parsed; events emitted before `endLine` are attributed to it.
+    public func beginLine(_ bytes: UnsafeRawBufferPointer, number: Int, input: Int) {
+        line = bytes
+        lineNumber = number
+        lineInput = input
+        lineOp = nil
+    }
+
+    public func endLine() {
+        if let bytes = line, !set.lineRules.isEmpty {
+            let reader = RawLineReader(line: bytes)
+            for r in set.lineRules {
+                switch RuleEvaluator.evaluate(set.rules[r].condition, reader, scratch) {
+                case .yes: addEvent(rule: r, shape: lineOp?.shape, ms: lineOp?.ms ?? 0, values: nil)
+                case .aborted(let why): abort(r, why, input: lineInput, line: lineNumber)
+                case .no: break
+                }
+            }
+        }
+        line = nil
+    }
+
+    public func observe(_ event: Event) {
+        switch event {
+        case .slowOperation(let op):
+            if lineOp == nil { lineOp = (op.shape.id, op.durationMillis) }
+            guard !set.operationRules.isEmpty else { return }
+            let reader = OperationReader(op: op, line: line)
+            for r in set.operationRules {
+                switch RuleEvaluator.evaluate(set.rules[r].condition, reader, scratch) {
+                case .yes: addEvent(rule: r, shape: op.shape.id, ms: op.durationMillis, values: reader)
+                case .aborted(let why): abort(r, why, input: op.source.input, line: op.source.line)
+                case .no: break
+                }
+            }
+        case .oomKill(let kill):
+            observeKill(kill)
+        }
+    }
+
+    private func observeKill(_ kill: OOMKill) {
+        totalKills += 1
+        let name = kill.processName ?? "?"
+        let now = kill.timestamp?.millis ?? kill.uptimeSeconds.map { Int64($0 * 1000) }
+        if let now {
+            recentKills.removeAll { now - $0.0 > 3_600_000 || $0.0 > now }
+            recentKills.append((now, name))
+        } else {
+            recentKills.append((recentKills.last?.0 ?? 0, name))
+        }
+        let subject = KillSubject(kill: kill, killsLastHour: recentKills.count,
+                                  sameProcessKillsLastHour: recentKills.filter { $0.1 == name }.count)
+        guard !set.killRules.isEmpty else { return }
+        let reader = KillReader(subject: subject)
+        for r in set.killRules {
+            switch RuleEvaluator.evaluate(set.rules[r].condition, reader, scratch) {
+            case .yes:
+                let key = KillKey(rule: r, process: name)
+                var g = killGroups[key] ?? KillGroup(last: subject)
+                g.kills += 1
+                g.last = subject
+                g.lastInput = kill.source.input
+                g.lastLine = kill.source.line
+                killGroups[key] = g
+            case .aborted(let why): abort(r, why, input: kill.source.input, line: kill.source.line)
+            case .no: break
+            }
+        }
+    }
+
+    private func addEvent(rule r: Int, shape: UInt64?, ms: Int64, values: OperationReader?) {
+        let key = GroupKey(rule: r, shape: shape)
+        var g = eventGroups[key] ?? EventGroup(firstInput: lineInput, firstLine: lineNumber)
+        g.ops += 1
+        g.ms += ms
+        if let values {
+            for f in set.rules[r].condition.comparedFields {
+                if case .number(let v) = values.value(f) { g.maxima[f] = max(g.maxima[f] ?? v, v) }
+            }
+        }
+        eventGroups[key] = g
+    }
+
+    private func abort(_ r: Int, _ why: String, input: Int?, line: Int?) {
+        if aborts[r] == nil {
+            aborts[r] = RuleAbort(rule: set.rules[r].id, count: 0, reason: why, firstInput: input, firstLine: line)
+        }
+        aborts[r]!.count += 1
+    }
+
+    /// Folds a run over a later part of the input into this one.
+    public func merge(_ o: RuleRun) {
+        for (k, g) in o.eventGroups {
+            if var m = eventGroups[k] {
+                m.ops += g.ops
+                m.ms += g.ms
+                for (f, v) in g.maxima { m.maxima[f] = max(m.maxima[f] ?? v, v) }
+                eventGroups[k] = m
+            } else {
+                eventGroups[k] = g
+            }
+        }
+        for (k, g) in o.killGroups {
+            if var m = killGroups[k] {
+                m.kills += g.kills
+                m.last = g.last
+                m.lastInput = g.lastInput
+                m.lastLine = g.lastLine
+                killGroups[k] = m
+            } else {
+                killGroups[k] = g
+            }
+        }
+        for (r, a) in o.aborts {
+            if aborts[r] == nil { aborts[r] = a } else { aborts[r]!.count += a.count }
+        }
+        totalKills += o.totalKills
+        recentKills += o.recentKills
+    }
+
+    /// Evaluates shape rules on the finished shapes and turns every group into a ranked finding.
+    public func finish(shapes: [ShapeAggregate]) -> RuleResults {
+        RuleFinisher(run: self, shapes: shapes).results()
+    }
+}
