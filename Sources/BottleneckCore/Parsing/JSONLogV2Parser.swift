@@ -23,6 +23,7 @@ public final class JSONLogV2Parser: LineParser {
         guard s[last] == 0x7D else { return .skipped(.malformedJSON) }
 
         var env = Envelope()
+        var attrs = AttrFields()
         var i = 1
         while true {
             guard let k = s.key(i) else { return .skipped(.malformedJSON) }
@@ -31,8 +32,13 @@ public final class JSONLogV2Parser: LineParser {
             switch k.end - k.start {
             case 1:
                 let c = s[k.start]
-                if c == 0x74 { // t
-                    end = s.skipValue(v)
+                if c == 0x74 { // t: {"$date":"…"} skipped without a container walk
+                    end = -1
+                    if v + 10 < s.count, s[v] == 0x7B, s.equals(v + 1, v + 10, "\"$date\":\"") {
+                        let q = s.skipString(v + 9)
+                        if q > 0, q < s.count, s[q] == 0x7D { end = q + 1 }
+                    }
+                    if end < 0 { end = s.skipValue(v) }
                     env.t = (v, end)
                 } else if c == 0x73 || c == 0x63 { // s, c
                     end = s.skipValue(v)
@@ -51,7 +57,13 @@ public final class JSONLogV2Parser: LineParser {
                 end = s.skipValue(v)
                 if end > 0, s[v] == 0x22 { env.ctx = (v + 1, end - 1) }
             case 4 where s.equals(k.start, k.end, "attr"):
-                end = s.skipValue(v)
+                if env.isSlow {
+                    // The usual order (id before attr): read the fields in this one pass.
+                    end = attrs.read(s, at: v)
+                    env.attrRead = true
+                } else {
+                    end = s.skipValue(v)
+                }
                 env.attr = (v, end)
             case 9 where s.equals(k.start, k.end, "truncated"):
                 end = s.skipValue(v)
@@ -69,10 +81,9 @@ public final class JSONLogV2Parser: LineParser {
             i = n
         }
         guard env.isSlow else { return .recognized }
-        guard let attr = env.attr, s[attr.0] == 0x7B else { return .skipped(.malformedJSON) }
-        var a = AttrFields()
-        guard a.read(s, at: attr.0) else { return .skipped(.malformedJSON) }
-        emit(.slowOperation(makeOperation(s, env, a, lineNumber: lineNumber)))
+        guard let attr = env.attr else { return .skipped(.malformedJSON) }
+        if !env.attrRead, attrs.read(s, at: attr.0) < 0 { return .skipped(.malformedJSON) }
+        emit(.slowOperation(makeOperation(s, env, attrs, lineNumber: lineNumber)))
         return .slowOperation
     }
 
@@ -83,15 +94,15 @@ public final class JSONLogV2Parser: LineParser {
         var ctx: (Int, Int)?
         var attr: (Int, Int)?
         var isSlow = false
+        var attrRead = false
         var truncated = false
     }
 
     func makeOperation(_ s: JSONScanner, _ env: Envelope, _ a: AttrFields, lineNumber: Int) -> SlowOperation {
         let type = a.type.map { s.decode($0.0, $0.1) }
         let statement = type == "update" || type == "remove"
-        var ns = a.ns.map { s.decode($0.0, $0.1) } ?? ""
-        var cmd = CommandInfo()
-        if let c = a.command { cmd.read(s, at: c.0) }
+        var ns = a.ns.map { cache.string(s, $0.0, $0.1) } ?? ""
+        let cmd = a.commandInfo
         var operation: String
         if statement {
             operation = CommandShape.operation(forStatementType: type!)
@@ -110,13 +121,12 @@ public final class JSONLogV2Parser: LineParser {
         } else {
             var shapeCmd = cmd
             var shapeOp = operation
-            if operation == "getMore", let oc = a.originatingCommand {
-                shapeCmd = CommandInfo()
-                shapeCmd.read(s, at: oc.0)
-                shapeOp = shapeCmd.name.map { CommandShape.operation(forCommand: s.decode($0.0, $0.1)) } ?? ""
+            if operation == "getMore", a.originatingCommand != nil {
+                shapeCmd = a.originatingInfo
+                shapeOp = shapeCmd.name.map { CommandShape.operation(forCommand: cache.string(s, $0.0, $0.1)) } ?? ""
             }
-            let text = cache.shapeText(s, shapeCmd, operation: shapeOp, statement: statement)
-            shape = QueryShape.make(namespace: ns, operation: operation, text: text)
+            shape = cache.shape(s, shapeCmd, shapeOperation: shapeOp, statement: statement,
+                                namespace: ns, operation: operation)
         }
         var op = SlowOperation(format: formatName, source: SourceLocation(input: context.input, line: lineNumber),
                                namespace: ns, operation: operation, shape: shape,
@@ -178,14 +188,15 @@ struct CommandInfo {
     /// (key start, key end, value start, value end) of every top-level member, in order.
     var members: [(Int, Int, Int, Int)] = []
 
-    mutating func read(_ s: JSONScanner, at: Int) {
-        guard at < s.count, s[at] == 0x7B else { return }
+    /// Reads the command at `at`; returns the index past it, or -1.
+    mutating func read(_ s: JSONScanner, at: Int) -> Int {
+        guard at < s.count, s[at] == 0x7B else { return s.skipValue(at) }
         var i = s.skipSpace(at + 1)
-        if i < s.count, s[i] == 0x7D { return }
+        if i < s.count, s[i] == 0x7D { return i + 1 }
         var first = true
         while let k = s.key(i) {
             let end = s.skipValue(k.value)
-            if end < 0 { return }
+            if end < 0 { return -1 }
             if first {
                 name = (k.start, k.end)
                 if s[k.value] == 0x22 { collection = (k.value + 1, end - 1) }
@@ -195,8 +206,10 @@ struct CommandInfo {
             }
             members.append((k.start, k.end, k.value, end))
             let (n, closed) = s.next(end, closer: 0x7D)
-            if n < 0 || closed { return }
+            if n < 0 { return -1 }
+            if closed { return n }
             i = n
         }
+        return -1
     }
 }

@@ -46,9 +46,23 @@ public struct JSONScanner {
     }
 
     /// `at` is on the opening quote; returns the index just past the closing quote.
+    /// Short strings (most keys and values) are scanned inline; long ones with memchr.
     @inline(__always)
     public func skipString(_ at: Int) -> Int {
         var i = at + 1
+        let inlineEnd = min(count, i + 24)
+        while i < inlineEnd {
+            let c = base[i]
+            if c == 0x22 { return i + 1 }
+            if c == 0x5C { i += 2; continue }
+            i += 1
+        }
+        return skipLongString(at, from: i)
+    }
+
+    @inline(never)
+    func skipLongString(_ at: Int, from: Int) -> Int {
+        var i = from
         while i < count {
             guard let hit = memchr(base + i, 0x22, count - i) else { return -1 }
             let q = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))

@@ -23,6 +23,9 @@ struct AttrFields {
     /// Value ranges (braces included).
     var command: Range?
     var originatingCommand: Range?
+    /// The commands' top-level members, read in the same pass.
+    var commandInfo = CommandInfo()
+    var originatingInfo = CommandInfo()
 
     var keysExamined: Int64?
     var docsExamined: Int64?
@@ -48,17 +51,18 @@ struct AttrFields {
     var fromMultiPlanner: Bool?
     var replanned: Bool?
 
-    /// Reads the object at `at`; false on a syntax error.
-    mutating func read(_ s: JSONScanner, at: Int) -> Bool {
+    /// Reads the object at `at`; returns the index past it, or -1 on a syntax error.
+    mutating func read(_ s: JSONScanner, at: Int) -> Int {
+        guard at < s.count, s[at] == 0x7B else { return -1 }
         var i = s.skipSpace(at + 1)
-        if i < s.count, s[i] == 0x7D { return true }
+        if i < s.count, s[i] == 0x7D { return i + 1 }
         while true {
-            guard let k = s.key(i) else { return false }
+            guard let k = s.key(i) else { return -1 }
             let end = member(s, k.start, k.end, k.value)
-            if end < 0 { return false }
+            if end < 0 { return -1 }
             let (n, closed) = s.next(end, closer: 0x7D)
-            if n < 0 { return false }
-            if closed { return true }
+            if n < 0 { return -1 }
+            if closed { return n }
             i = n
         }
     }
@@ -86,23 +90,21 @@ struct AttrFields {
             if eq("type") { return str(&type) }
         case 5:
             if eq("locks") {
-                let e = s.skipValue(v)
-                if e > 0 { lockWaitMicros = LogV2Locks.waitMicros(s, v, e) }
+                if s[v] != 0x7B { return s.skipValue(v) }
+                var total: Int64 = 0
+                let e = LogV2Locks.waitMicros(s, v, &total)
+                lockWaitMicros = total
                 return e
             }
         case 6:
             if eq("reslen") { return int(&reslen) }
             if eq("remote") { return str(&remote) }
         case 7:
-            if eq("command") { let e = s.skipValue(v); command = (v, e); return e }
+            if eq("command") { let e = commandInfo.read(s, at: v); command = (v, e); return e }
             if eq("appName") { return str(&appName) }
             if eq("errName") { return str(&errName) }
             if eq("errCode") { return int(&errCode) }
-            if eq("storage") {
-                let e = s.skipValue(v)
-                if e > 0 { LogV2Locks.storage(s, v, &storageBytesRead, &storageTimeReadingMicros) }
-                return e
-            }
+            if eq("storage") { return LogV2Locks.storage(s, v, &storageBytesRead, &storageTimeReadingMicros) }
         case 8:
             if eq("nMatched") { return int(&nMatched) }
             if eq("ndeleted") { return int(&ndeleted) }
@@ -134,7 +136,7 @@ struct AttrFields {
             if eq("fromMultiPlanner") { return bool(&fromMultiPlanner) }
         case 18:
             if eq("planningTimeMicros") { return int(&planningTimeMicros) }
-            if eq("originatingCommand") { let e = s.skipValue(v); originatingCommand = (v, e); return e }
+            if eq("originatingCommand") { let e = originatingInfo.read(s, at: v); originatingCommand = (v, e); return e }
             if eq("planCacheShapeHash") { return str(&planCacheShapeHash) }
         default:
             break
@@ -143,80 +145,82 @@ struct AttrFields {
     }
 }
 
-/// `locks` and `storage` sub-documents.
+/// `locks` and `storage` sub-documents, each read in one pass that returns the index past it.
 enum LogV2Locks {
-    /// Sum of every number under any `timeAcquiringMicros` key in the `locks` value [from, to).
-    /// 0 when `locks` has none (the line says nobody waited).
-    static func waitMicros(_ s: JSONScanner, _ from: Int, _ to: Int) -> Int64 {
-        let needle: StaticString = "timeAcquiringMicros\""
-        let n = needle.utf8CodeUnitCount
-        var total: Int64 = 0
-        var i = from
-        while i + n <= to {
-            // find the next quote, then compare
-            guard let hit = memchrIndex(s, 0x22, i, to) else { break }
-            if hit + 1 + n <= to, memcmp(s.base + hit + 1, needle.utf8Start, n) == 0 {
-                var j = s.skipSpace(hit + 1 + n)
-                guard j < to, s[j] == 0x3A else { i = hit + 1; continue }
-                j = s.skipSpace(j + 1)
-                let end = s.skipValue(j)
-                if end < 0 { break }
-                total = total &+ sumNumbers(s, j, end)
-                i = end
+    /// Adds to `total` every number under any `timeAcquiringMicros` key in the `locks` object at
+    /// `at` (`{Global: {acquireCount: {r: 1}, timeAcquiringMicros: {r: 150}}, ...}`).
+    static func waitMicros(_ s: JSONScanner, _ at: Int, _ total: inout Int64) -> Int {
+        var i = s.skipSpace(at + 1)
+        if i < s.count, s[i] == 0x7D { return i + 1 }
+        while let k = s.key(i) {
+            let e: Int
+            if s.equals(k.start, k.end, "timeAcquiringMicros") {
+                e = sumNumbers(s, k.value, &total)
+            } else if s[k.value] == 0x7B {
+                e = waitMicros(s, k.value, &total)
             } else {
-                let e = s.skipString(hit)
-                if e < 0 { break }
-                i = e
+                e = s.skipValue(k.value)
             }
+            if e < 0 { return -1 }
+            let (n, closed) = s.next(e, closer: 0x7D)
+            if n < 0 { return -1 }
+            if closed { return n }
+            i = n
         }
-        return total
+        return -1
     }
 
-    /// Sum of the numeric values of a flat object `{r: 1, w: 2}` (or a single number).
-    static func sumNumbers(_ s: JSONScanner, _ from: Int, _ to: Int) -> Int64 {
-        if s[from] != 0x7B { return s.integer(from)?.value ?? 0 }
-        var total: Int64 = 0
-        var i = s.skipSpace(from + 1)
-        while i < to, let k = s.key(i) {
+    /// Adds the numeric values of a flat object `{r: 1, w: 2}` (or a single number) to `total`.
+    static func sumNumbers(_ s: JSONScanner, _ at: Int, _ total: inout Int64) -> Int {
+        if s[at] != 0x7B {
+            guard let (n, e) = s.integer(at) else { return s.skipValue(at) }
+            total = total &+ n
+            return e
+        }
+        var i = s.skipSpace(at + 1)
+        if i < s.count, s[i] == 0x7D { return i + 1 }
+        while let k = s.key(i) {
             let e: Int
             if let (n, end) = s.integer(k.value) { total = total &+ n; e = end } else { e = s.skipValue(k.value) }
-            if e < 0 { break }
+            if e < 0 { return -1 }
             let (nx, closed) = s.next(e, closer: 0x7D)
-            if nx < 0 || closed { break }
+            if nx < 0 { return -1 }
+            if closed { return nx }
             i = nx
         }
-        return total
+        return -1
     }
 
     /// `storage: {data: {bytesRead, timeReadingMicros, ...}}`.
-    static func storage(_ s: JSONScanner, _ at: Int, _ bytesRead: inout Int64?, _ timeReading: inout Int64?) {
-        guard s[at] == 0x7B else { return }
+    static func storage(_ s: JSONScanner, _ at: Int, _ bytesRead: inout Int64?, _ timeReading: inout Int64?) -> Int {
+        guard s[at] == 0x7B else { return s.skipValue(at) }
         var i = s.skipSpace(at + 1)
+        if i < s.count, s[i] == 0x7D { return i + 1 }
         while let k = s.key(i) {
-            let e = s.skipValue(k.value)
-            if e < 0 { return }
+            var e: Int
             if s.equals(k.start, k.end, "data"), s[k.value] == 0x7B {
+                e = -1
                 var j = s.skipSpace(k.value + 1)
-                while let d = s.key(j) {
-                    var de = -1
+                if j < s.count, s[j] == 0x7D { e = j + 1 }
+                while e < 0, let d = s.key(j) {
+                    var de: Int
                     if s.equals(d.start, d.end, "bytesRead"), let (n, x) = s.integer(d.value) { bytesRead = n; de = x }
                     else if s.equals(d.start, d.end, "timeReadingMicros"), let (n, x) = s.integer(d.value) { timeReading = n; de = x }
                     else { de = s.skipValue(d.value) }
-                    if de < 0 { return }
+                    if de < 0 { return -1 }
                     let (nx, closed) = s.next(de, closer: 0x7D)
-                    if nx < 0 || closed { break }
-                    j = nx
+                    if nx < 0 { return -1 }
+                    if closed { e = nx } else { j = nx }
                 }
+            } else {
+                e = s.skipValue(k.value)
             }
+            if e < 0 { return -1 }
             let (nx, closed) = s.next(e, closer: 0x7D)
-            if nx < 0 || closed { return }
+            if nx < 0 { return -1 }
+            if closed { return nx }
             i = nx
         }
-    }
-
-    @inline(__always)
-    static func memchrIndex(_ s: JSONScanner, _ byte: Int32, _ from: Int, _ to: Int) -> Int? {
-        guard from < to, let hit = memchr(s.base + from, byte, to - from) else { return nil }
-        return s.base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+        return -1
     }
 }

@@ -9,9 +9,9 @@ import Darwin
 /// shape texts keyed by the command's structural skeleton (keys and value kinds, never values).
 final class LogV2Cache {
     static let maxEntries = 1 << 14
-    private var strings: [UInt64: String] = [:]
-    private var plans: [UInt64: PlanSummary] = [:]
-    private var shapes: [UInt64: String] = [:]
+    private var strings: [UInt64: (bytes: [UInt8], value: String)] = [:]
+    private var plans: [UInt64: (bytes: [UInt8], value: PlanSummary)] = [:]
+    private var shapes: [UInt64: QueryShape] = [:]
 
     /// Hash of raw bytes (FNV-1a with a length salt).
     @inline(__always)
@@ -24,56 +24,88 @@ final class LogV2Cache {
         return h.value
     }
 
+    @inline(__always)
+    static func same(_ bytes: [UInt8], _ s: JSONScanner, _ from: Int, _ to: Int) -> Bool {
+        bytes.count == to - from && bytes.withUnsafeBytes { memcmp($0.baseAddress!, s.base + from, to - from) == 0 }
+    }
+
     /// The string [from, to) (a JSON string body), interned when short.
     func string(_ s: JSONScanner, _ from: Int, _ to: Int) -> String {
-        guard to - from <= 64 else { return s.decode(from, to) }
+        guard to - from <= 64, to > from else { return s.decode(from, to) }
         let h = LogV2Cache.hash(s, from, to)
-        if let hit = strings[h], hit.utf8.elementsEqual(s.slice(from, to)) { return hit }
+        if let hit = strings[h], LogV2Cache.same(hit.bytes, s, from, to) { return hit.value }
         let v = s.decode(from, to)
-        if strings.count < LogV2Cache.maxEntries { strings[h] = v }
+        if strings.count < LogV2Cache.maxEntries { strings[h] = (Array(s.slice(from, to)), v) }
         return v
     }
 
     func plan(_ s: JSONScanner, _ from: Int, _ to: Int) -> PlanSummary {
         let h = LogV2Cache.hash(s, from, to, seed: 1)
-        if let hit = plans[h], hit.raw.utf8.elementsEqual(s.slice(from, to)) { return hit }
+        if let hit = plans[h], LogV2Cache.same(hit.bytes, s, from, to) { return hit.value }
         let v = PlanSummary.parse(s.decode(from, to))
-        if plans.count < LogV2Cache.maxEntries { plans[h] = v }
+        if plans.count < LogV2Cache.maxEntries { plans[h] = (Array(s.slice(from, to)), v) }
         return v
     }
 
-    /// The shape text of a command: from the cache when a command of the same skeleton was seen.
-    func shapeText(_ s: JSONScanner, _ cmd: CommandInfo, operation: String, statement: Bool) -> String {
+    /// The command keys that can shape something, as static strings (no allocation per event).
+    static func knownKey(_ s: JSONScanner, _ a: Int, _ b: Int) -> String? {
+        switch b - a {
+        case 1:
+            if s[a] == 0x71 { return "q" }
+            if s[a] == 0x75 { return "u" }
+        case 3: if s.equals(a, b, "key") { return "key" }
+        case 4: if s.equals(a, b, "sort") { return "sort" }
+        case 5: if s.equals(a, b, "query") { return "query" }
+        case 6:
+            if s.equals(a, b, "filter") { return "filter" }
+            if s.equals(a, b, "fields") { return "fields" }
+            if s.equals(a, b, "update") { return "update" }
+        case 7:
+            if s.equals(a, b, "updates") { return "updates" }
+            if s.equals(a, b, "deletes") { return "deletes" }
+        case 8: if s.equals(a, b, "pipeline") { return "pipeline" }
+        case 10: if s.equals(a, b, "projection") { return "projection" }
+        default: break
+        }
+        return nil
+    }
+
+    /// The shape of a command for (namespace, operation): from the cache when a command of the
+    /// same skeleton was seen in the same namespace. `shapeOperation` selects the parts (the
+    /// originating command's for getMore); `operation` names the shape.
+    func shape(_ s: JSONScanner, _ cmd: CommandInfo, shapeOperation: String, statement: Bool,
+               namespace: String, operation: String) -> QueryShape {
         var key = FNV1a64()
+        key.add(namespace)
+        key.add(0)
         key.add(operation)
+        key.add(0)
+        key.add(shapeOperation)
         key.add(statement ? 1 : 0)
-        var any = false
         for m in cmd.members {
-            let name = s.decode(m.0, m.1)
-            guard let role = CommandShape.role(of: name, operation: operation, statement: statement) else { continue }
-            any = true
+            guard let name = LogV2Cache.knownKey(s, m.0, m.1),
+                  let role = CommandShape.role(of: name, operation: shapeOperation, statement: statement) else { continue }
             key.add(0xFE)
             key.add(s.slice(m.0, m.1))
             if role == .distinctKey {
                 key.add(s.slice(m.2, m.3))
             } else {
-                key.value ^= ShapeSkeleton.hash(s, m.2, m.3)
-                key.value = key.value &* 0x0000_0100_0000_01b3
+                key.value = ShapeSkeleton.mix(key.value, ShapeSkeleton.hash(s, m.2, m.3))
             }
         }
-        if !any { return "" }
         if let hit = shapes[key.value] { return hit }
-        let text = Shaper.text(of: parts(s, cmd, operation: operation, statement: statement))
+        let text = Shaper.text(of: parts(s, cmd, operation: shapeOperation, statement: statement))
+        let shape = QueryShape.make(namespace: namespace, operation: operation, text: text)
         if shapes.count >= LogV2Cache.maxEntries { shapes.removeAll(keepingCapacity: true) }
-        shapes[key.value] = text
-        return text
+        shapes[key.value] = shape
+        return shape
     }
 
     func parts(_ s: JSONScanner, _ cmd: CommandInfo, operation: String, statement: Bool) -> Shaper.Parts {
         var parts = Shaper.Parts()
         for m in cmd.members {
-            let name = s.decode(m.0, m.1)
-            guard let role = CommandShape.role(of: name, operation: operation, statement: statement) else { continue }
+            guard let name = LogV2Cache.knownKey(s, m.0, m.1),
+                  let role = CommandShape.role(of: name, operation: operation, statement: statement) else { continue }
             if role == .distinctKey {
                 if s[m.2] == 0x22 { parts.distinctKey = s.decode(m.2 + 1, m.3 - 1) }
                 continue
