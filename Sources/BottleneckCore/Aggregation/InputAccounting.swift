@@ -14,6 +14,8 @@ public struct InputAccounting: Sendable {
     public var error: String?
     /// Lines whose events were dropped by --since/--until/--ns/--op/--min-ms/--plan.
     public var filteredOut: Int64 = 0
+    /// Slow-operation lines kept although their timestamp could not be read (`timestamp == nil`).
+    public var unreadableTimestamps: Int64 = 0
 
     public init(path: String) { self.path = path }
 
@@ -42,6 +44,7 @@ public struct InputAccounting: Sendable {
         for (k, v) in o.skipped { skipped[k, default: 0] += v }
         bytes += o.bytes
         filteredOut += o.filteredOut
+        unreadableTimestamps += o.unreadableTimestamps
         if error == nil { error = o.error }
     }
 }

@@ -17,6 +17,8 @@ public final class ShapeAggregate {
     public private(set) var nreturned: Int64 = 0
     public private(set) var reslen: Int64 = 0
     public private(set) var lockWaitMicros: Int64 = 0
+    /// Legacy 2.x `locks(micros)`: time locks were held.
+    public private(set) var lockHeldMicros: Int64 = 0
     public private(set) var storageTimeReadingMicros: Int64 = 0
     public private(set) var hasSortStage: Int64 = 0
     public private(set) var usedDisk: Int64 = 0
@@ -56,6 +58,7 @@ public final class ShapeAggregate {
         nreturned += op.nreturned ?? 0
         reslen += op.reslen ?? 0
         lockWaitMicros += op.lockWaitMicros ?? 0
+        lockHeldMicros += op.lockHeldMicros ?? 0
         storageTimeReadingMicros += op.storageTimeReadingMicros ?? 0
         if op.hasSortStage == true { hasSortStage += 1 }
         if op.usedDisk == true { usedDisk += 1 }
@@ -93,6 +96,7 @@ public final class ShapeAggregate {
         nreturned += o.nreturned
         reslen += o.reslen
         lockWaitMicros += o.lockWaitMicros
+        lockHeldMicros += o.lockHeldMicros
         storageTimeReadingMicros += o.storageTimeReadingMicros
         hasSortStage += o.hasSortStage
         usedDisk += o.usedDisk

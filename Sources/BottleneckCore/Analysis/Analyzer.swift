@@ -56,10 +56,13 @@ public final class Analyzer {
     private func analyze(source: ByteSource, index: Int, path: String, accounting acct: inout InputAccounting,
                          modificationTime: Int64?, raw: FileDescriptorSource?, size: Int64?) {
         var year = options.year
+        var yearSource: Timestamp? = nil
         if year == nil, let m = modificationTime {
-            year = Timestamp(millis: m * 1000).civil.year
+            yearSource = Timestamp(millis: m * 1000)
+            year = yearSource!.civil.year
         }
-        let context = ParseContext(input: index, path: path, defaultYear: year, bootTime: options.bootTime)
+        let context = ParseContext(input: index, path: path, defaultYear: year, bootTime: options.bootTime,
+                                   yearFromModificationTime: yearSource)
         let dispatcher = LineDispatcher(context: context, factories: options.parsers)
         let folder = WriteTwinFolder()
         let reader = LineReader(source: source, readSize: options.readSize, maxLineLength: options.maxLineLength)
@@ -69,6 +72,7 @@ public final class Analyzer {
         let onProgress = self.onProgress
         let rules = result.rules
         var filtered: Int64 = 0
+        var unreadable: Int64 = 0
         var nextProgress: Int64 = 64 << 20
 
         let kept: (Event) -> Void = { kept in
@@ -80,7 +84,10 @@ public final class Analyzer {
             rules?.observe(kept)
             onEvent?(kept)
         }
-        let sink: (Event) -> Void = { event in folder.process(event, emit: kept) }
+        let sink: (Event) -> Void = { event in
+            if case .slowOperation(let op) = event, op.timestamp == nil { unreadable += 1 }
+            folder.process(event, emit: kept)
+        }
         var local = acct
         do {
             try reader.forEachLine { line in
@@ -108,6 +115,7 @@ public final class Analyzer {
         local.bytes = reader.consumed
         local.format = dispatcher.formatSummary
         local.filteredOut = filtered
+        local.unreadableTimestamps = unreadable
         acct = local
         result.foldedWriteTwins += folder.folded
     }

@@ -36,11 +36,16 @@ public struct ParseContext: Sendable {
     public var defaultYear: Int?
     /// Boot time for kernel uptime stamps (`--boot-time`).
     public var bootTime: Timestamp?
-    public init(input: Int, path: String, defaultYear: Int? = nil, bootTime: Timestamp? = nil) {
+    /// Set when `defaultYear` was taken from the file's modification time (no `--year`): that
+    /// instant, which no line of the file can be later than.
+    public var yearFromModificationTime: Timestamp?
+    public init(input: Int, path: String, defaultYear: Int? = nil, bootTime: Timestamp? = nil,
+                yearFromModificationTime: Timestamp? = nil) {
         self.input = input
         self.path = path
         self.defaultYear = defaultYear
         self.bootTime = bootTime
+        self.yearFromModificationTime = yearFromModificationTime
     }
 }
 

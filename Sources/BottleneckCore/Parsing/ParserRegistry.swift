@@ -6,5 +6,6 @@ public enum ParserRegistry {
     public static let all: [ParserFactory] = [
         KernelOOMParser.factory,  // before logv2, which claims every `{"` line (journald JSON is ours)
         JSONLogV2Parser.factory,
+        LegacyTextParser.factory,
     ]
 }

@@ -40,6 +40,7 @@ public enum NDJSONEventWriter {
             w.int("cpuNanos", op.cpuNanos)
             w.int("workingMillis", op.workingMillis)
             w.int("lockWaitMicros", op.lockWaitMicros)
+            w.int("lockHeldMicros", op.lockHeldMicros)
             w.int("storageBytesRead", op.storageBytesRead)
             w.int("storageTimeReadingMicros", op.storageTimeReadingMicros)
             w.string("queryHash", op.queryHash)

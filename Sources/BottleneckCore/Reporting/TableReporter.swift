@@ -34,6 +34,9 @@ public struct TableReporter: Reporter {
             out += "  \(i.path) [\(i.format)\(i.isGzip ? ", gzip" : "")]: \(TableReporter.group(i.lines)) lines = "
             out += "\(TableReporter.group(i.recognized)) recognized (\(TableReporter.group(i.slowOps)) slow ops) + "
             out += "\(TableReporter.group(i.skippedTotal)) skipped\(status)\n"
+            if i.unreadableTimestamps > 0 {
+                out += "    \(red)note:\(reset) \(TableReporter.group(i.unreadableTimestamps)) slow operations with an unreadable timestamp (kept, no time)\n"
+            }
         }
         out += "  total: \(TableReporter.group(report.totalLines)) lines = \(TableReporter.group(report.totalRecognized)) recognized + \(TableReporter.group(report.totalSkipped)) skipped; "
         out += "\(TableReporter.group(report.totalSlowOps)) slow-op lines, \(TableReporter.group(report.foldedWriteTwins)) folded write twins, "

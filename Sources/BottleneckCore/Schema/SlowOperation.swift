@@ -52,6 +52,8 @@ public struct SlowOperation: Sendable {
     public var workingMillis: Int64?
     /// Sum of every `timeAcquiringMicros` value in `locks` (or legacy `locks(micros)` waits).
     public var lockWaitMicros: Int64?
+    /// Sum of the 2.x `locks(micros) r:… w:…` values: time the locks were held, not waited for.
+    public var lockHeldMicros: Int64?
     public var storageBytesRead: Int64?
     public var storageTimeReadingMicros: Int64?
 

@@ -12,6 +12,7 @@
 /// | update / delete statement (`type: update/remove`) | `q` as filter, `u` as update |
 /// | update / delete batch command | first element of `updates` / `deletes`, as above (usually snipped by mongod) |
 /// | getMore | the `originatingCommand`'s parts (the operation stays getMore) |
+/// | mapReduce / mapreduce (as logged) | `query` as filter, `sort` |
 /// | insert and every other command | none: the shape text is empty |
 public enum CommandShape {
     /// The role a command key plays in the shape.
@@ -66,6 +67,12 @@ public enum CommandShape {
             case "sort": return .sort
             case "fields": return .projection
             case "update": return .update
+            default: return nil
+            }
+        case "mapReduce", "mapreduce":
+            switch key {
+            case "query": return .filter
+            case "sort": return .sort
             default: return nil
             }
         case "update":
