@@ -12,12 +12,13 @@ import BottleneckTestSupport
         var input: InputAccounting { result.inputs[0] }
     }
 
-    func run(_ text: String, readSize: Int, year: Int? = nil) -> Run {
-        run(Array(text.utf8), readSize: readSize, year: year)
+    func run(_ text: String, readSize: Int, year: Int? = nil, parsers: [ParserFactory] = ParserRegistry.all) -> Run {
+        run(Array(text.utf8), readSize: readSize, year: year, parsers: parsers)
     }
 
-    func run(_ bytes: [UInt8], readSize: Int, year: Int? = nil) -> Run {
+    func run(_ bytes: [UInt8], readSize: Int, year: Int? = nil, parsers: [ParserFactory] = ParserRegistry.all) -> Run {
         var o = AnalysisOptions()
+        o.parsers = parsers
         o.readSize = readSize
         o.year = year
         let a = Analyzer(options: o)
@@ -99,8 +100,10 @@ import BottleneckTestSupport
         // A kernel line relayed by syslog and one by journalctl -o short-iso: not mongod's.
         let text = "Jul 27 00:00:33 db1 kernel: [ 1234.567890] Out of memory: Killed process 812 (mongod) total-vm:123kB\n"
             + "2021-07-27T00:00:33+0000 db1 kernel: [ 1234.567890] oom_reaper: reaped process 812 (mongod), now anon-rss:0kB\n"
-        let r = run(text, readSize: readSize)
+        let r = run(text, readSize: readSize, parsers: [LegacyTextParser.factory])
         #expect(r.input.lines == 2 && r.input.skipped[.unrecognized] == 2 && r.input.recognized == 0)
+        // With every parser, the kernel parser takes them.
+        #expect(!run(text, readSize: readSize).input.format.contains("legacy"))
     }
 
     @Test func ctimeYearRollsOverFromDecemberToJanuary() throws {
