@@ -49,6 +49,10 @@ struct AnalyzeCommand: ParsableCommand {
     @Option(help: "Only these plan kinds (repeatable): COLLSCAN, IXSCAN, ...")
     var plan: [String] = []
 
+    @Option(name: .customLong("memory-budget"),
+            help: "MiB for the shape table; past it, rare shapes are folded into an (other) bucket with stated error bounds. 0 = exact, unbounded.")
+    var memoryBudget: Int = ShapeBudget.defaultMiB
+
     @Option(name: .customLong("max-line-length"), help: "Skip (and count) lines longer than this many bytes.")
     var maxLineLength: Int = 16 << 20
 
@@ -68,6 +72,7 @@ struct AnalyzeCommand: ParsableCommand {
 
     func validate() throws {
         if top < 1 { throw ValidationError("--top must be at least 1") }
+        if memoryBudget < 0 { throw ValidationError("--memory-budget must be 0 (unbounded) or a number of MiB") }
         if maxLineLength < 1 { throw ValidationError("--max-line-length must be positive") }
         if let since, Timestamp.parseISO8601(since) == nil { throw ValidationError("--since: not an ISO 8601 instant: \(since)") }
         if let until, Timestamp.parseISO8601(until) == nil { throw ValidationError("--until: not an ISO 8601 instant: \(until)") }
@@ -77,6 +82,7 @@ struct AnalyzeCommand: ParsableCommand {
     func run() throws {
         var options = AnalysisOptions()
         options.maxLineLength = maxLineLength
+        options.maxShapes = ShapeBudget.maxShapes(memoryBudgetMiB: memoryBudget)
         options.year = year
         options.bootTime = bootTime.flatMap(Timestamp.parseISO8601)
         options.filter.since = since.flatMap(Timestamp.parseISO8601)

@@ -37,6 +37,11 @@ public final class ShapeAggregate {
     public private(set) var queryHashes: Set<String> = []
     public private(set) var queryShapeHashes: Set<String> = []
     public static let maxServerHashes = 16
+    /// Bounded mode (Space-Saving): occurrences this shape may have had before it was tracked,
+    /// which went to the "other" bucket. The true count is within `count...count + countError`.
+    public internal(set) var countError: Int64 = 0
+    /// Position in the table's eviction heap; -1 when not in it.
+    var heapIndex: Int = -1
 
     public init(namespace: String, operation: String, shape: QueryShape) {
         self.namespace = namespace

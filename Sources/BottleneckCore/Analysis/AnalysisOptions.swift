@@ -9,5 +9,8 @@ public struct AnalysisOptions: Sendable {
     public var parsers: [ParserFactory] = ParserRegistry.all
     /// Rules applied to lines, events and shapes (nil: none). See Rules/.
     public var rules: RuleSet?
+    /// Most query shapes tracked at once (`--memory-budget`, via `ShapeTable.maxShapes(memoryBudgetMiB:)`);
+    /// nil = exact, unbounded.
+    public var maxShapes: Int?
     public init() {}
 }

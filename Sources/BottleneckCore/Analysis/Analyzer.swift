@@ -5,11 +5,12 @@ import Glibc
 /// What a run produced: per-input accounting and the aggregates.
 public final class AnalysisResult {
     public var inputs: [InputAccounting] = []
-    public let shapes = ShapeTable()
+    public let shapes: ShapeTable
     public var foldedWriteTwins: Int64 = 0
     /// Rule evaluation state, when the options carry rules.
     public var rules: RuleRun?
-    public init() {}
+    /// `maxShapes` bounds the shape table (see `ShapeTable`); nil keeps it exact.
+    public init(maxShapes: Int? = nil) { shapes = ShapeTable(maxShapes: maxShapes) }
 
     public var hadInputErrors: Bool { inputs.contains { $0.error != nil } }
 }
@@ -17,7 +18,7 @@ public final class AnalysisResult {
 /// Runs inputs through reader → dispatcher → folder → filter → aggregates.
 public final class Analyzer {
     public let options: AnalysisOptions
-    public let result = AnalysisResult()
+    public let result: AnalysisResult
     /// Called for every kept event, in input order (NDJSON streaming).
     public var onEvent: ((Event) -> Void)?
     /// Called now and then with (input index, raw bytes consumed, raw size if known).
@@ -25,6 +26,7 @@ public final class Analyzer {
 
     public init(options: AnalysisOptions) {
         self.options = options
+        self.result = AnalysisResult(maxShapes: options.maxShapes)
         if let set = options.rules, !set.isEmpty { result.rules = RuleRun(set: set) }
     }
 

@@ -37,9 +37,20 @@ public struct JSONReporter: Reporter {
         w.string("sort", report.sort.rawValue)
         w.beginArray("shapes")
         for (rank, s) in report.shapes.enumerated() {
-            writeShape(&w, s, rank: rank + 1, rules: report.rules)
+            writeShape(&w, s, rank: rank + 1, rules: report.rules, bounded: report.other != nil)
         }
         w.endArray()
+        if let other = report.other {
+            // Only when the memory budget evicted shapes: a run whose shapes fit prints the exact report.
+            w.beginObject("otherShapes")
+            w.int("evictions", report.evictions)
+            w.int("maxShapes", report.maxShapes.map { Int64($0) })
+            w.int("operations", other.count)
+            w.int("durationMsTotal", other.durationTotal)
+            w.int("maxCountError", report.maxCountError)
+            w.int("countErrorBound", report.countErrorBound)
+            w.endObject()
+        }
         w.beginArray("serverHashNotes")
         for n in report.hashNotes {
             w.beginObject()
@@ -65,7 +76,7 @@ public struct JSONReporter: Reporter {
         w.endObject()
     }
 
-    func writeShape(_ w: inout JSONWriter, _ s: ShapeAggregate, rank: Int, rules: RuleResults = RuleResults()) {
+    func writeShape(_ w: inout JSONWriter, _ s: ShapeAggregate, rank: Int, rules: RuleResults = RuleResults(), bounded: Bool = false) {
         w.beginObject()
         w.int("rank", rank)
         w.string("namespace", s.namespace)
@@ -74,6 +85,7 @@ public struct JSONReporter: Reporter {
         w.string("shapeId", s.shape.idHex)
         w.bool("truncatedShape", s.shape.isTruncated)
         w.int("count", s.count)
+        if bounded { w.int("countError", s.countError) }
         w.beginObject("durationMs")
         w.int("total", s.durationTotal)
         w.int("min", s.histogram.min)

@@ -35,6 +35,12 @@ public struct Report {
     public var top: Int?
     /// Rule findings (ranked) and aborted rule matches.
     public var rules = RuleResults()
+    /// Bounded mode only, once something was evicted: the "other" bucket (exact totals of every
+    /// evicted shape), how many evictions, the table's capacity and the largest count error.
+    public var other: ShapeAggregate?
+    public var evictions: Int64
+    public var maxShapes: Int?
+    public var maxCountError: Int64
 
     public init(result: AnalysisResult, sort: ShapeSort = .total, top: Int? = nil) {
         self.inputs = result.inputs
@@ -42,6 +48,10 @@ public struct Report {
         self.operations = result.shapes.operations
         self.sort = sort
         self.top = top
+        self.other = result.shapes.other
+        self.evictions = result.shapes.evictions
+        self.maxShapes = result.shapes.maxShapes
+        self.maxCountError = result.shapes.maxCountError
         // Deterministic: by key descending, then total time, count, namespace, operation, shape id.
         self.shapes = result.shapes.aggregates.map { ($0, sort.key($0)) }.sorted { x, y in
             if x.1 != y.1 { return x.1 > y.1 }
@@ -74,6 +84,12 @@ public struct Report {
             }
         }
         return notes
+    }
+
+    /// Every kept shape's true count is at most this much above its `count` (Space-Saving: operations / maxShapes).
+    public var countErrorBound: Int64 {
+        guard other != nil, let k = maxShapes else { return 0 }
+        return operations / Int64(k)
     }
 
     public var totalLines: Int64 { inputs.reduce(0) { $0 + $1.lines } }

@@ -45,6 +45,12 @@ public struct TableReporter: Reporter {
         if !skipped.isEmpty {
             out += "  \(dim)skipped: " + skipped.sorted { $0.key < $1.key }.map { "\($0.key.rawValue) \(TableReporter.group($0.value))" }.joined(separator: ", ") + "\(reset)\n"
         }
+        if let other = report.other {
+            let g = TableReporter.group
+            out += "  memory budget: at most \(g(Int64(report.maxShapes ?? 0))) shapes kept; \(g(report.evictions)) evictions put "
+            out += "\(g(other.count)) operations (\(g(other.durationTotal)) ms) in (other), so totals stay exact; "
+            out += "kept counts may be short by up to \(g(report.maxCountError)) (bound: operations / max shapes = \(g(report.countErrorBound)))\n"
+        }
         return out
     }
 
