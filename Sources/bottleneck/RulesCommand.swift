@@ -5,7 +5,7 @@ struct RulesCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rules",
         abstract: "List the rules, or test every rule against its own examples.",
-        subcommands: [List.self, Test.self]
+        subcommands: [List.self, Test.self, Fields.self]
     )
 
     struct Source: ParsableArguments {
@@ -31,6 +31,26 @@ struct RulesCommand: ParsableCommand {
                 out += "\(id)  \(sev)  \(target)  \(r.title)\n"
             }
             out += "\(rules.count) rules\n"
+            Terminal.writeStdout(out)
+        }
+    }
+
+    struct Fields: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List the fields a rule may test or print, per target.")
+
+        func run() throws {
+            var out = ""
+            for target in RuleTarget.allCases {
+                out += "\(target.rawValue):\n"
+                let width = target.templateFields.map(\.name.count).max() ?? 0
+                for f in target.fields {
+                    out += "  \(f.name)\(String(repeating: " ", count: max(1, width - f.name.count + 2)))\(f.kind.rawValue)  \(f.help)\n"
+                }
+                let extra = target.templateFields.filter { t in !target.fields.contains { $0.name == t.name } }
+                if !extra.isEmpty {
+                    out += "  in message and advice only: " + extra.map(\.name).joined(separator: ", ") + "\n"
+                }
+            }
             Terminal.writeStdout(out)
         }
     }

@@ -16,6 +16,8 @@ import BottleneckCore
         ("filter {_id: ?objectId}", nil),
         ("filter {} sort {ts: -1}", "{ ts: -1 }"),
         ("filter {customer: ?string, zone: ?string}", "{ customer: 1, zone: 1 }"),
+        ("filter {owner: {$in: ?array<?string>}, state: ?string} sort {_id: 1}", "{ state: 1, owner: 1, _id: 1 }"),
+        ("filter {a: {$eq: ?number}, b: {$in: ?array<?number>}, c: {$lte: ?number}}", "{ a: 1, b: 1, c: 1 }"),
         ("filter {a.b: ?number, x: {$exists: ?bool}}", "{ a.b: 1, x: 1 }"),
         ("pipeline [{$match: {status: ?string, ts: {$gte: ?date}}}, {$sort: {ts: -1}}, {$limit: ?number}]", "{ status: 1, ts: -1 }"),
         ("pipeline [{$group: {_id: ?string}}]", nil),

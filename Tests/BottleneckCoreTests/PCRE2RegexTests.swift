@@ -68,3 +68,21 @@ import BottleneckCore
         #expect(try PCRE2Regex(#""\$where""#).match(line, scratch: scratch) == .noMatch)
     }
 }
+
+/// Reliability plan S1: classic catastrophic patterns on adversarial subjects of 30 to 100,000
+/// characters; every match ends (matched, no match or aborted) within a 50 ms budget.
+@Suite struct RegexBudgetTests {
+    static let patterns = ["^(a+)+$", "^(a|aa)+$", "^(a|a?)+$", "(.*a){12}$", "^(\\w+\\s?)*$", "^([a-zA-Z0-9]+\\s?)*x$"]
+
+    @Test(arguments: patterns)
+    func classicPatternStaysWithinBudget(pattern: String) throws {
+        let scratch = RegexScratch()
+        let r = try PCRE2Regex(pattern)
+        let clock = ContinuousClock()
+        for n in [30, 1_000, 10_000, 100_000] {
+            let subject = String(repeating: "a", count: n) + "!"
+            let took = clock.measure { _ = r.match(subject, scratch: scratch) }
+            #expect(took < .milliseconds(50), "\(pattern) on \(n) chars took \(took)")
+        }
+    }
+}

@@ -192,6 +192,6 @@ import BottleneckTestSupport
         #expect(report.rules.findings.count == 1)
         #expect(f.kills == 2)
         #expect(f.message == "java killed 4 times in an hour (2 matching kills)")
-        #expect(f.subject == .kill(process: "java", pid: nil, time: kills[4].timestamp, input: 0, line: 50))
+        #expect(f.subject == .kill(process: "java", host: nil, pid: nil, time: kills[4].timestamp, input: 0, line: 50))
     }
 }

@@ -10,7 +10,7 @@ import BottleneckCore
             if case .failure(let e) = r { Issue.record("\(e)") }
         }
         let rules = results.compactMap { try? $0.get() }
-        #expect(rules.count >= 5)
+        #expect(rules.count >= 15)
         #expect(rules.allSatisfy { $0.examples.contains(where: \.shouldMatch) && $0.examples.contains(where: { !$0.shouldMatch }) })
     }
 

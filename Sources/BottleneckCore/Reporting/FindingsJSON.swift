@@ -54,9 +54,10 @@ enum FindingsJSON {
             w.string("namespace", ns)
             w.string("operation", op)
             w.string("shape", text)
-        case .kill(let process, let pid, let time, let input, let line):
+        case .kill(let process, let host, let pid, let time, let input, let line):
             w.beginObject("kill")
             w.string("process", process)
+            w.string("host", host)
             w.int("pid", pid)
             w.string("time", time?.iso8601)
             w.int("input", input.map { Int64($0) })

@@ -43,8 +43,8 @@ enum FindingsTableSection {
         switch f.subject {
         case .shape(let id, let ns, let op, _):
             s = "shape \(id) \(ns) \(op)"
-        case .kill(let process, let pid, let time, _, let line):
-            s = "kill of \(process)" + (pid.map { " pid \($0)" } ?? "") + (time.map { " at \($0.iso8601)" } ?? "") + (line.map { " (line \($0))" } ?? "")
+        case .kill(let process, let host, let pid, let time, _, let line):
+            s = "kill of \(process)" + (host.map { " on \($0)" } ?? "") + (pid.map { " pid \($0)" } ?? "") + (time.map { " at \($0.iso8601)" } ?? "") + (line.map { " (line \($0))" } ?? "")
         case .lines(let input, let line):
             s = "log lines from input \(input) line \(line)"
         }

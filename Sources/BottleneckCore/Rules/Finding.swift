@@ -3,7 +3,7 @@ public enum FindingSubject: Sendable, Equatable {
     /// A query shape (namespace, operation, shape text, 16-hex id).
     case shape(id: String, namespace: String, operation: String, text: String)
     /// The last OOM kill of a group (process name, pid, time, where it was logged).
-    case kill(process: String, pid: Int64?, time: Timestamp?, input: Int?, line: Int?)
+    case kill(process: String, host: String?, pid: Int64?, time: Timestamp?, input: Int?, line: Int?)
     /// Raw lines that belong to no shape.
     case lines(firstInput: Int, firstLine: Int)
 
@@ -92,7 +92,14 @@ extension RuleTemplate {
                 switch lookup(name) {
                 case .string(let s)?: out += s
                 case .bool(let b)?: out += b ? "true" : "false"
-                case .number(let v)?: out += percent ? RuleNumber.percent(v) : RuleNumber.format(v)
+                case .number(let v)?:
+                    if percent {
+                        out += RuleNumber.percent(v)
+                    } else if RuleNumber.identifiers.contains(name) {
+                        out += String(Int64(v))
+                    } else {
+                        out += RuleNumber.format(v)
+                    }
                 case nil: out += fallback ?? "?"
                 }
             }
@@ -103,6 +110,9 @@ extension RuleTemplate {
 
 /// Number formatting in messages: `1,234,567`, `12.5`, `0.37`, `42%`.
 public enum RuleNumber {
+    /// Numeric fields that are identifiers, printed without digit grouping.
+    static let identifiers: Set<String> = ["pid"]
+
     public static func format(_ v: Double) -> String {
         guard v.isFinite else { return "?" }
         if abs(v) >= 100 || v == v.rounded() { return group(Int64(v.rounded())) }

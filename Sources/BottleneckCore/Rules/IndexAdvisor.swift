@@ -3,8 +3,9 @@
 /// range. Works on the shape text (`Shaper` output), so it never sees a literal.
 ///
 /// Classification of a top-level filter field:
-/// - equality: a scalar placeholder (`?string`), an exact array/document, `$eq`, `$in`
-///   (MongoDB scans each `$in` value as a point, like an equality);
+/// - equality: a scalar placeholder (`?string`), an exact array/document, `$eq`; then `$in`
+///   (MongoDB scans each `$in` value as a point, like an equality, but several points before a
+///   sort key need a SORT_MERGE, so `$in` fields come after the plain equalities);
 /// - range: `$gt/$gte/$lt/$lte`, `$ne`, `$nin`, `$regex` or a regex literal, `$exists`, `$type`,
 ///   `$not`, `$elemMatch`, `$mod` (they scan an interval, or a large part of the index);
 /// - not indexable here: `$or`, `$nor`, `$where`, `$expr`, `$text`, `$comment` (ignored).
@@ -26,6 +27,7 @@ public enum IndexAdvisor {
     /// The ESR key as (field, direction) pairs.
     public static func esrKey(filter: [(String, ShapeTextNode)], sort: [(String, Int)]) -> [(field: String, direction: Int)] {
         var equality: [String] = []
+        var inList: [String] = []
         var range: [String] = []
         func classify(_ fields: [(String, ShapeTextNode)]) {
             for (key, value) in fields {
@@ -35,13 +37,19 @@ public enum IndexAdvisor {
                 }
                 if key.hasPrefix("$") { continue }
                 switch role(of: value) {
-                case .equality: if !equality.contains(key) { equality.append(key) }
+                case .equality:
+                    if case .document(let ops) = value, ops.contains(where: { $0.0 == "$in" }) {
+                        if !inList.contains(key) { inList.append(key) }
+                    } else if !equality.contains(key) {
+                        equality.append(key)
+                    }
                 case .range: if !range.contains(key) { range.append(key) }
                 case nil: break
                 }
             }
         }
         classify(filter)
+        equality += inList.filter { !equality.contains($0) }
         var out: [(field: String, direction: Int)] = equality.map { ($0, 1) }
         for (field, dir) in sort where !equality.contains(field) && !out.contains(where: { $0.field == field }) {
             out.append((field, dir < 0 ? -1 : 1))

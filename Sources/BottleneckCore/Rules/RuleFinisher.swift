@@ -92,7 +92,7 @@ struct RuleFinisher {
             out.findings.append(Finding(
                 rule: rule.id, severity: rule.severity, title: rule.title,
                 message: rule.message.render(lookup), advice: rule.advice.render(lookup),
-                subject: .kill(process: key.process, pid: k.pid, time: k.timestamp, input: g.lastInput, line: g.lastLine),
+                subject: .kill(process: key.process, host: key.host, pid: k.pid, time: k.timestamp, input: g.lastInput, line: g.lastLine),
                 evidence: evidence, accountedMs: 0, kills: g.kills,
                 share: Double(g.kills) / Double(max(run.totalKills, 1))))
         }

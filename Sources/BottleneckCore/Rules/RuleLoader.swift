@@ -220,13 +220,24 @@ struct RuleFileParser {
     func parseTemplate(_ text: String, field: String, node: Node?, target: RuleTarget) throws(RuleLoadError) -> RuleTemplate {
         var pieces: [RuleTemplate.Piece] = []
         var literal = ""
-        var chars = text.makeIterator()
+        let chars = Array(text)
+        var i = 0
         let known = Set(target.templateFields.filter { $0.kind != .text }.map(\.name))
-        while let c = chars.next() {
+        while i < chars.count {
+            let c = chars[i]
+            i += 1
+            // `{{` and `}}` are literal braces (MongoDB commands in advice).
+            if (c == "{" || c == "}") && i < chars.count && chars[i] == c {
+                literal.append(c)
+                i += 1
+                continue
+            }
             if c != "{" { literal.append(c); continue }
             var name = ""
             var closed = false
-            while let d = chars.next() {
+            while i < chars.count {
+                let d = chars[i]
+                i += 1
                 if d == "}" { closed = true; break }
                 name.append(d)
             }

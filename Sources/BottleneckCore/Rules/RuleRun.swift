@@ -27,6 +27,7 @@ public final class RuleRun {
     struct KillKey: Hashable {
         let rule: Int
         let process: String
+        let host: String?
     }
 
     private(set) var eventGroups: [GroupKey: EventGroup] = [:]
@@ -90,7 +91,7 @@ public final class RuleRun {
 
     private func observeKill(_ kill: OOMKill) {
         totalKills += 1
-        let name = kill.processName ?? "?"
+        let name = (kill.host.map { $0 + "/" } ?? "") + (kill.processName ?? "?")
         let now = kill.timestamp?.millis ?? kill.uptimeSeconds.map { Int64($0 * 1000) }
         if let now {
             recentKills.removeAll { now - $0.0 > 3_600_000 || $0.0 > now }
@@ -105,7 +106,7 @@ public final class RuleRun {
         for r in set.killRules {
             switch RuleEvaluator.evaluate(set.rules[r].condition, reader, scratch) {
             case .yes:
-                let key = KillKey(rule: r, process: name)
+                let key = KillKey(rule: r, process: kill.processName ?? "?", host: kill.host)
                 var g = killGroups[key] ?? KillGroup(last: subject)
                 g.kills += 1
                 g.last = subject

@@ -3,7 +3,7 @@ public struct KillSubject {
     public let kill: OOMKill
     /// Kills (of any process) in the hour up to and including this one.
     public let killsLastHour: Int
-    /// Kills of a process with the same name in the hour up to and including this one.
+    /// Kills of a process with the same name (on the same host) in the hour up to and including this one.
     public let sameProcessKillsLastHour: Int
     public init(kill: OOMKill, killsLastHour: Int = 1, sameProcessKillsLastHour: Int = 1) {
         self.kill = kill
@@ -15,7 +15,7 @@ public struct KillSubject {
 /// Fields of one kernel OOM kill (rule target `oomKill`).
 public enum KillFields {
     enum Name: String, CaseIterable {
-        case processName, constraint, oomMemcg, taskMemcg, containerId, invoker, topTaskName
+        case processName, host, constraint, oomMemcg, taskMemcg, containerId, invoker, topTaskName, restartJob
         case killed
         case pid, anonRssMB, rssMB, totalVmMB, oomScoreAdj, memcgUsageMB, memcgLimitMB, memcgUsageRatio
         case topTaskRssShare, killsLastHour, sameProcessKillsLastHour
@@ -23,6 +23,8 @@ public enum KillFields {
         var spec: FieldSpec {
             switch self {
             case .processName: return FieldSpec(rawValue, .string, "the killed process (comm)")
+            case .host: return FieldSpec(rawValue, .string, "host name from the syslog/journal prefix")
+            case .restartJob: return FieldSpec(rawValue, .string, "the supervisor job that restarted the process after the kill")
             case .constraint: return FieldSpec(rawValue, .string, "CONSTRAINT_NONE, CONSTRAINT_MEMCG, ...")
             case .oomMemcg: return FieldSpec(rawValue, .string, "the memory cgroup that ran out")
             case .taskMemcg: return FieldSpec(rawValue, .string, "the victim's memory cgroup")
@@ -54,6 +56,8 @@ public enum KillFields {
         func str(_ v: String?) -> FieldValue? { v.map { .string($0) } }
         switch names[field] {
         case .processName: return str(k.processName)
+        case .host: return str(k.host)
+        case .restartJob: return str(k.restartJob)
         case .constraint: return str(k.constraint)
         case .oomMemcg: return str(k.oomMemcg)
         case .taskMemcg: return str(k.taskMemcg)

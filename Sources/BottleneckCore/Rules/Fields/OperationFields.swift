@@ -31,9 +31,9 @@ public enum OperationFields {
             case .numYields: return FieldSpec(rawValue, .number, "yields")
             case .reslen: return FieldSpec(rawValue, .number, "response bytes")
             case .lockWaitMs: return FieldSpec(rawValue, .number, "time acquiring locks, ms")
-            case .lockWaitShare: return FieldSpec(rawValue, .number, "lock wait / duration (0..1)")
+            case .lockWaitShare: return FieldSpec(rawValue, .number, "lock wait / duration, at most 1")
             case .storageReadMs: return FieldSpec(rawValue, .number, "storage time reading, ms")
-            case .storageWaitShare: return FieldSpec(rawValue, .number, "storage read time / duration (0..1)")
+            case .storageWaitShare: return FieldSpec(rawValue, .number, "storage read time / duration, at most 1")
             case .planningMs: return FieldSpec(rawValue, .number, "planning time, ms")
             case .cpuMs: return FieldSpec(rawValue, .number, "CPU time, ms")
             case .nMatched: return FieldSpec(rawValue, .number, "documents matched by a write")
@@ -58,7 +58,8 @@ public enum OperationFields {
         func s(_ v: String?) -> FieldValue? { v.map { .string($0) } }
         func share(_ micros: Int64?) -> FieldValue? {
             guard let micros else { return nil }
-            return .number(Double(micros) / 1000 / Double(max(op.durationMillis, 1)))
+            // Clamped: a wait cannot exceed the operation (some logs sum overlapping waits).
+            return .number(min(1, Double(micros) / 1000 / Double(max(op.durationMillis, 1))))
         }
         switch names[field] {
         case .namespace: return .string(op.namespace)
