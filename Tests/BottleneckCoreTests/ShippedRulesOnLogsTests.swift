@@ -66,3 +66,43 @@ import BottleneckTestSupport
         #expect(process == "mysqld" && pid == 7009 && line == 159)
     }
 }
+
+/// Legacy text logs through the shipped rules.
+@Suite struct ShippedRulesOnLegacyLogsTests {
+    /// mtools collscans.log (2.4.9): three unindexed queries on test.docs, nscanned 100,000 each,
+    /// scanAndOrder; 674 TTL-monitor queries on system.indexes that scan 0 or 1 entries.
+    @Test(arguments: boundaryReadSizes)
+    func collscansLogReportsCollectionScansWithTheirShapesAndIndexes(readSize: Int) throws {
+        let report = try ShippedRulesOnLogsTests.run("mtools-collscans-2.4.9.log", readSize: readSize)
+        let scans = report.rules.findings.filter { $0.rule == "collection-scan-unlogged-plan" }
+        let subjects = scans.compactMap { f -> String? in
+            guard case .shape(_, let ns, let op, let text) = f.subject else { return nil }
+            return "\(ns) \(op) \(text)"
+        }
+        #expect(subjects.sorted() == [
+            "test.docs find filter {foo: ?number} sort {bar: -1}",
+            "test.docs find filter {foo: ?number} sort {foo: -1}",
+            "test.docs find filter {foo: {$in: ?array<?number>}} sort {bar: -1}",
+        ])
+        let advice = Set(scans.map { f in f.advice.contains("db.docs.createIndex({ foo: 1, bar: -1 })") || f.advice.contains("db.docs.createIndex({ foo: 1 })") })
+        #expect(advice == [true])
+        #expect(scans.allSatisfy { $0.message.contains("scanned 100,000 entries per operation") })
+        // Nothing about the TTL monitor's queries, and no duplicate "keys examined" finding for 2.x nscanned.
+        #expect(!report.rules.findings.contains { f in
+            if case .shape(_, let ns, _, _) = f.subject { return ns.hasSuffix("system.indexes") }
+            return false
+        })
+        #expect(!report.rules.findings.contains { $0.rule == "keys-examined-far-above-returned" })
+        #expect(report.rules.findings.filter { $0.rule == "in-memory-sort" }.count == 3)
+    }
+
+    /// The talk's case 2 lines: counts with COUNT { <INDEX> }, 1.2-2.6 s, 73-1,560 yields, no nscanned.
+    @Test func talkCase2SlowCountsAreBroadCounts() throws {
+        let report = try ShippedRulesOnLogsTests.run("talk-case2-slow-counts.txt")
+        let counts = report.rules.findings.filter { $0.rule == "broad-count" }
+        #expect(counts.count == 2)
+        #expect(counts.allSatisfy { $0.message.hasPrefix("count on nsone.records took") && $0.message.contains("an unlogged number of keys") })
+        let durations: [Double] = [2107, 2144, 2558, 1482, 1194, 2160, 2127, 2593]  // the eight lines, by hand
+        #expect(counts.map(\.accountedMs).reduce(0, +) == durations.reduce(0, +))
+    }
+}

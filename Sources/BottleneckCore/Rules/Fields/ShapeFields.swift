@@ -47,8 +47,8 @@ public enum ShapeFields {
             case .docsPerOp: return FieldSpec(rawValue, .number, "docsExamined / count")
             case .keysPerOp: return FieldSpec(rawValue, .number, "keysExamined / count")
             case .returnedPerOp: return FieldSpec(rawValue, .number, "nreturned / count")
-            case .scannedPerOp: return FieldSpec(rawValue, .number, "max(keysExamined, docsExamined) / count (2.x logs have only nscanned)")
-            case .scannedPerReturned: return FieldSpec(rawValue, .number, "max(keysExamined, docsExamined) / max(nreturned, 1)")
+            case .scannedPerOp: return FieldSpec(rawValue, .number, "max(keysExamined, docsExamined) / count (2.x logs have only nscanned); absent when both are 0")
+            case .scannedPerReturned: return FieldSpec(rawValue, .number, "max(keysExamined, docsExamined) / max(nreturned, 1); absent when both are 0")
             case .yieldsPerOp: return FieldSpec(rawValue, .number, "yields / count")
             case .yieldsMax: return FieldSpec(rawValue, .number, "most yields of one operation")
             case .reslenPerOp: return FieldSpec(rawValue, .number, "mean response bytes")
@@ -110,8 +110,11 @@ public enum ShapeFields {
         case .docsPerOp: return per(a.docsExamined)
         case .keysPerOp: return per(a.keysExamined)
         case .returnedPerOp: return per(a.nreturned)
-        case .scannedPerOp: return per(max(a.keysExamined, a.docsExamined))
-        case .scannedPerReturned: return .number(Double(max(a.keysExamined, a.docsExamined)) / Double(max(a.nreturned, 1)))
+        // Absent when neither counter was ever above 0 (old servers log neither for some commands).
+        case .scannedPerOp: return a.keysExamined == 0 && a.docsExamined == 0 ? nil : per(max(a.keysExamined, a.docsExamined))
+        case .scannedPerReturned:
+            if a.keysExamined == 0 && a.docsExamined == 0 { return nil }
+            return .number(Double(max(a.keysExamined, a.docsExamined)) / Double(max(a.nreturned, 1)))
         case .yieldsPerOp: return per(a.yieldsTotal)
         case .yieldsMax: return .number(Double(a.yieldsMax))
         case .reslenPerOp: return per(a.reslen)
