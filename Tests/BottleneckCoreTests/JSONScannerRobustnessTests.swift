@@ -7,13 +7,22 @@ import BottleneckTestSupport
 @Suite struct JSONScannerRobustnessTests {
     static let lines: [[UInt8]] = fixtureBytes("logv2-versions.log").split(separator: 0x0A).map(Array.init)
 
+    /// Parses `bytes` from an allocation of exactly their size, so an address sanitizer build
+    /// (`swift test --sanitize=address`) catches any read past the end.
+    static func parse(_ parser: JSONLogV2Parser, _ bytes: ArraySlice<UInt8>) -> LineOutcome {
+        let buf = UnsafeMutableRawBufferPointer.allocate(byteCount: max(bytes.count, 1), alignment: 1)
+        defer { buf.deallocate() }
+        bytes.withUnsafeBytes { if let b = $0.baseAddress { buf.baseAddress!.copyMemory(from: b, byteCount: bytes.count) } }
+        return parser.parse(UnsafeRawBufferPointer(rebasing: buf[0..<bytes.count]), lineNumber: 1) { _ in }
+    }
+
     @Test func everyPrefixIsCountedOnce() {
         let parser = JSONLogV2Parser(context: ParseContext(input: 0, path: "t"))
         var outcomes = 0
         var slow = 0
         for line in Self.lines {
             for n in 0...line.count {
-                let outcome = line[0..<n].withUnsafeBytes { parser.parse($0, lineNumber: 1) { _ in } }
+                let outcome = Self.parse(parser, line[0..<n])
                 outcomes += 1
                 if outcome == .slowOperation { slow += 1 }
                 // a cut slow-query line is never taken as a slow operation
@@ -38,7 +47,7 @@ import BottleneckTestSupport
                     let pos = 2 + Int(state >> 33) % (l.count - 2)
                     l[pos] = specials[Int(state >> 20) % specials.count]
                 }
-                _ = l.withUnsafeBytes { parser.parse($0, lineNumber: 1) { _ in } }
+                _ = Self.parse(parser, l[...])
             }
         }
     }
