@@ -6,6 +6,9 @@ import Glibc
 public final class AnalysisResult {
     public var inputs: [InputAccounting] = []
     public let shapes: ShapeTable
+    /// Kernel OOM events and the slow-operation timeline (issue 4).
+    public let oom = OOMAggregator()
+    public let timeline = Timeline()
     public var foldedWriteTwins: Int64 = 0
     /// Rule evaluation state, when the options carry rules.
     public var rules: RuleRun?
@@ -70,6 +73,7 @@ public final class Analyzer {
         let reader = LineReader(source: source, readSize: options.readSize, maxLineLength: options.maxLineLength)
         let filter = options.filter
         let shapes = result.shapes
+        let oom = result.oom, timeline = result.timeline
         let onEvent = self.onEvent
         let onProgress = self.onProgress
         let rules = result.rules
@@ -82,7 +86,8 @@ public final class Analyzer {
                 filtered += 1
                 return
             }
-            if case .slowOperation(let op) = kept { shapes.add(op) }
+            if case .slowOperation(let op) = kept { shapes.add(op); timeline.add(op) }
+            if case .oomKill(let k) = kept { oom.add(k) }
             rules?.observe(kept)
             onEvent?(kept)
         }

@@ -72,7 +72,7 @@ extension KernelOOMParser {
             if pri >= 8, line.kind == .kernel { line.kind = .userspace }
             return line
         case UInt8(ascii: "-"):
-            if KB.has(b, "-- ", at: 0) { return KernelLine(kind: .marker, transport: .journalShort) }
+            if KB.has(b, "-- ", at: 0) { return KernelLine(kind: .marker, transport: .syslog) }
             return bare(b)
         default:
             break
@@ -200,7 +200,7 @@ extension KernelOOMParser {
 
     enum Tag {
         case kernel(host: Range<Int>?, msgStart: Int)
-        case other
+        case other(tag: Range<Int>)
     }
 
     /// After a syslog/journal stamp: `[host] kernel: ` (or another program's tag).
@@ -228,9 +228,23 @@ extension KernelOOMParser {
             return .kernel(host: t1..<t1e, msgStart: m)
         }
         // "host prog[pid]: msg" or "prog[pid]: msg"
-        if t1e > t1, b[t1e - 1] == UInt8(ascii: ":") { return .other }
-        if t2e > j, b[t2e - 1] == UInt8(ascii: ":") { return .other }
+        if t1e > t1, b[t1e - 1] == UInt8(ascii: ":") { return .other(tag: t1..<t1e) }
+        if t2e > j, b[t2e - 1] == UInt8(ascii: ":") { return .other(tag: j..<t2e) }
         return nil
+    }
+
+    /// A service manager's restart line in a syslog file (`systemd[1]: x.service: Scheduled
+    /// restart job`, upstart `init: x main process ended, respawning`): a userspace record the
+    /// crash-loop report uses; other programs' lines are foreign.
+    private func supervisor(_ b: UnsafeRawBufferPointer, tag: Range<Int>) -> KernelLine? {
+        guard KB.has(b, "systemd[", at: tag.lowerBound) || KB.has(b, "init:", at: tag.lowerBound) else { return nil }
+        var m = tag.upperBound
+        if m < b.count, b[m] == KB.space { m += 1 }
+        let msg = UnsafeRawBufferPointer(rebasing: b[m...])
+        guard KB.find(msg, "Scheduled restart job") != nil || KB.find(msg, "scheduling restart") != nil
+            || KB.find(msg, "respawning") != nil else { return nil }
+        // Keep the tag in the message so the restart parser finds "init: " / "]: ".
+        return KernelLine(kind: .userspace, transport: .syslog, msg: tag.lowerBound..<b.count)
     }
 
     /// After `kernel:`: an optional `[secs]` from rsyslog imklog.
@@ -315,15 +329,21 @@ extension KernelOOMParser {
                 line.wallSource = .kernelWall
                 return line
             }
-            switch syslogTag(b, from: j + 1) {
+            let tag = syslogTag(b, from: j + 1)
+            switch tag {
             case .kernel(let host, let m)?:
                 learnYear(year)
-                var line = kernelTagged(b, msgStart: m, transport: .journalShort, host: host)
+                var line = kernelTagged(b, msgStart: m, transport: .syslogISO, host: host)
+                line.wall = wall
+                line.wallSource = .syslog
+                return line
+            case .other(let t)?:
+                guard var line = supervisor(b, tag: t) else { return KernelLine(kind: .foreign) }
                 line.wall = wall
                 line.wallSource = .syslog
                 return line
             default:
-                return KernelLine(kind: .foreign)  // mongod text log, other programs
+                return KernelLine(kind: .foreign)  // mongod text log
             }
         }
         // journalctl short-unix: 1795705010.198695 host kernel: msg
@@ -422,16 +442,20 @@ extension KernelOOMParser {
             line.wallSource = .logread
             return line
         }
+        var line: KernelLine
         switch syslogTag(b, from: j) {
         case .kernel(let host, let m)?:
-            var line = kernelTagged(b, msgStart: m, transport: host == nil ? .syslog : (micros > 0 ? .journalShort : .syslog), host: host)
-            guard let month else { line.kind = .localizedDate; return line }
-            line.partial = PartialDate(month: month, day: Int(day), hour: hh, minute: mi, second: ss, micros: micros)
-            line.wallSource = .syslog
-            return line
+            line = kernelTagged(b, msgStart: m, transport: .syslog, host: host)
+        case .other(let t)?:
+            guard let l = supervisor(b, tag: t) else { return KernelLine(kind: .foreign) }
+            line = l
         default:
             return KernelLine(kind: .foreign)
         }
+        guard let month else { line.kind = line.kind == .kernel ? .localizedDate : .foreign; return line }
+        line.partial = PartialDate(month: month, day: Int(day), hour: hh, minute: mi, second: ss, micros: micros)
+        line.wallSource = .syslog
+        return line
     }
 }
 
@@ -439,7 +463,7 @@ enum KernelTransport: String {
     case bare, dmesg, kmsg, syslog, logread
     case dmesgR = "dmesg-r", dmesgX = "dmesg-x", dmesgT = "dmesg-T", dmesgISO = "dmesg-iso"
     case reltime = "dmesg-reltime", delta = "dmesg-delta", dmesgJSON = "dmesg-json"
-    case journalShort = "journal-short", journalMono = "journal-monotonic", journalUnix = "journal-unix", journalJSON = "journal-json"
+    case syslogISO = "syslog-iso", journalMono = "journal-monotonic", journalUnix = "journal-unix", journalJSON = "journal-json"
 }
 
 enum KernelWallSource: String {
