@@ -103,52 +103,53 @@ public final class Timeline {
 
     /// For each kill with a wall-clock time: the slow queries in [t − window, t).
     public func windows(kills: [OOMKill], windowMillis: Int64 = 5 * 60_000, top: Int = 3) -> [KillWindow] {
+        kills.compactMap { window(before: $0, windowMillis: windowMillis, top: top) }
+    }
+
+    /// The slow queries in [t − window, t) before one kill; nil when the kill has no wall time.
+    public func window(before k: OOMKill, windowMillis: Int64 = 5 * 60_000, top: Int = 3) -> KillWindow? {
         flushSecond()
-        var out: [KillWindow] = []
-        for k in kills {
-            guard let t = k.timestamp?.millis else { continue }
-            let from = t - windowMillis
-            var w = Tally()
-            var s = Timeline.floorDiv(from, 1000)
-            let end = Timeline.floorDiv(t - 1, 1000)
-            while s <= end {
-                if let x = perSecond[s] { w.count += x.count; w.totalMillis += x.totalMillis }
-                s += 1
-            }
-            // The rest: the input's span of slow operations minus the part the window covers.
-            var restMinutes = 1.0
-            if let f = first?.millis, let l = last?.millis {
-                let span = max(0, l - f + 1000)
-                let overlap = max(0, min(l + 1000, t) - max(f, from))
-                restMinutes = max(1.0, Double(span - overlap) / 60_000)
-            }
-            let restCount = operations - w.count
-            let restMillis = totalMillis - w.totalMillis
-            let winMinutes = Double(windowMillis) / 60_000
-            let restRate = Double(restCount) / restMinutes
-            let restLat = Double(restMillis) / restMinutes
-            var shapesIn: [UInt64: Tally] = [:]
-            var m = Timeline.floorDiv(from, 60_000)
-            while m * 60_000 < t {
-                for (id, x) in perMinuteShape[m] ?? [:] {
-                    shapesIn[id, default: Tally()].count += x.count
-                    shapesIn[id]!.totalMillis += x.totalMillis
-                }
-                m += 1
-            }
-            let topShapes = shapesIn.sorted { a, b in
-                a.value.totalMillis != b.value.totalMillis ? a.value.totalMillis > b.value.totalMillis : a.key < b.key
-            }.prefix(top).map { id, x in
-                let info = shapes[id]!
-                return ShapeInWindow(shapeId: id, namespace: info.namespace, operation: info.operation, shape: info.text,
-                                     count: x.count, totalMillis: x.totalMillis)
-            }
-            out.append(KillWindow(
-                kill: k, windowMillis: windowMillis, slowOps: w.count, totalMillis: w.totalMillis,
-                countRatio: restRate > 0 ? (Double(w.count) / winMinutes) / restRate : nil,
-                latencyRatio: restLat > 0 ? (Double(w.totalMillis) / winMinutes) / restLat : nil,
-                restSlowOpsPerMinute: restRate, restMillisPerMinute: restLat, topShapes: Array(topShapes)))
+        guard let t = k.timestamp?.millis else { return nil }
+        let from = t - windowMillis
+        var w = Tally()
+        var s = Timeline.floorDiv(from, 1000)
+        let end = Timeline.floorDiv(t - 1, 1000)
+        while s <= end {
+            if let x = perSecond[s] { w.count += x.count; w.totalMillis += x.totalMillis }
+            s += 1
         }
-        return out
+        // The rest: the input's span of slow operations minus the part the window covers.
+        var restMinutes = 1.0
+        if let f = first?.millis, let l = last?.millis {
+            let span = max(0, l - f + 1000)
+            let overlap = max(0, min(l + 1000, t) - max(f, from))
+            restMinutes = max(1.0, Double(span - overlap) / 60_000)
+        }
+        let restCount = operations - w.count
+        let restMillis = totalMillis - w.totalMillis
+        let winMinutes = Double(windowMillis) / 60_000
+        let restRate = Double(restCount) / restMinutes
+        let restLat = Double(restMillis) / restMinutes
+        var shapesIn: [UInt64: Tally] = [:]
+        var m = Timeline.floorDiv(from, 60_000)
+        while m * 60_000 < t {
+            for (id, x) in perMinuteShape[m] ?? [:] {
+                shapesIn[id, default: Tally()].count += x.count
+                shapesIn[id]!.totalMillis += x.totalMillis
+            }
+            m += 1
+        }
+        let topShapes = shapesIn.sorted { a, b in
+            a.value.totalMillis != b.value.totalMillis ? a.value.totalMillis > b.value.totalMillis : a.key < b.key
+        }.prefix(top).map { id, x in
+            let info = shapes[id]!
+            return ShapeInWindow(shapeId: id, namespace: info.namespace, operation: info.operation, shape: info.text,
+                                 count: x.count, totalMillis: x.totalMillis)
+        }
+        return KillWindow(
+            kill: k, windowMillis: windowMillis, slowOps: w.count, totalMillis: w.totalMillis,
+            countRatio: restRate > 0 ? (Double(w.count) / winMinutes) / restRate : nil,
+            latencyRatio: restLat > 0 ? (Double(w.totalMillis) / winMinutes) / restLat : nil,
+            restSlowOpsPerMinute: restRate, restMillisPerMinute: restLat, topShapes: Array(topShapes))
     }
 }

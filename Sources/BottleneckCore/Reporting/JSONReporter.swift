@@ -33,6 +33,7 @@ public struct JSONReporter: Reporter {
         w.int("operations", report.operations)
         w.int("foldedWriteTwins", report.foldedWriteTwins)
         w.int("shapes", report.shapes.count)
+        w.int("oomKills", report.oom.killCount)
         w.endObject()
         w.string("sort", report.sort.rawValue)
         w.beginArray("shapes")
@@ -66,6 +67,7 @@ public struct JSONReporter: Reporter {
         }
         w.endArray()
         FindingsJSON.write(&w, report.rules)
+        OOMJSONSection.write(report.oom, inputs: report.inputs, to: &w)
         w.endObject()
         return w.output + "\n"
     }

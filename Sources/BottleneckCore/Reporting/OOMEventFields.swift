@@ -1,6 +1,48 @@
 /// The OOM-kill fields added by issue 4, written after the original ones in NDJSON events and
 /// in the report's `oom.kills[]`.
 enum OOMEventFields {
+    /// Every field of one OOM event (NDJSON line and `oom.kills[]` item), without the braces.
+    static func writeEvent(_ k: OOMKill, inputPath: String?, to w: inout JSONWriter) {
+        w.string("event", k.killed ? "oomKill" : "oomNoKill")
+        w.string("ts", k.timestamp?.iso8601)
+        w.double("uptime", k.uptimeSeconds)
+        w.string("file", inputPath)
+        w.int("line", k.source.line)
+        w.string("format", k.format)
+        w.int("pid", k.pid)
+        w.string("process", k.processName)
+        w.int("uid", k.uid)
+        w.int("totalVmKB", k.totalVmKB)
+        w.int("anonRssKB", k.anonRssKB)
+        w.int("fileRssKB", k.fileRssKB)
+        w.int("shmemRssKB", k.shmemRssKB)
+        w.int("pgtablesKB", k.pgtablesKB)
+        w.int("oomScoreAdj", k.oomScoreAdj)
+        w.string("constraint", k.constraint)
+        w.string("oomMemcg", k.oomMemcg)
+        w.string("taskMemcg", k.taskMemcg)
+        w.string("containerId", k.containerId)
+        w.string("podUid", k.podUid)
+        w.int("memcgUsageKB", k.memcgUsageKB)
+        w.int("memcgLimitKB", k.memcgLimitKB)
+        w.int("memcgFailcnt", k.memcgFailcnt)
+        w.string("invoker", k.invoker)
+        w.string("gfpMask", k.gfpMask)
+        w.int("order", k.order)
+        w.string("kernelVersion", k.kernelVersion)
+        w.string("reaper", k.reaperOutcome)
+        write(k, to: &w)
+        w.beginArray("largestTasks")
+        for t in k.largestTasks {
+            w.beginObject()
+            w.int("pid", t.pid)
+            w.string("name", t.name)
+            w.int("rssKB", t.rssKB)
+            w.endObject()
+        }
+        w.endArray()
+    }
+
     static func write(_ k: OOMKill, to w: inout JSONWriter) {
         w.string("transport", k.transport)
         w.string("timeSource", k.timeSource)

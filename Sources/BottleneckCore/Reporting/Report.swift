@@ -41,6 +41,8 @@ public struct Report {
     public var evictions: Int64
     public var maxShapes: Int?
     public var maxCountError: Int64
+    /// Kernel OOM kills, crash loops and the slow-operation timeline (issue 4).
+    public var oom: OOMSection
 
     public init(result: AnalysisResult, sort: ShapeSort = .total, top: Int? = nil) {
         self.inputs = result.inputs
@@ -52,6 +54,7 @@ public struct Report {
         self.evictions = result.shapes.evictions
         self.maxShapes = result.shapes.maxShapes
         self.maxCountError = result.shapes.maxCountError
+        self.oom = OOMSection(result: result)
         // Deterministic: by key descending, then total time, count, namespace, operation, shape id.
         self.shapes = result.shapes.aggregates.map { ($0, sort.key($0)) }.sorted { x, y in
             if x.1 != y.1 { return x.1 > y.1 }

@@ -27,6 +27,8 @@ public struct TableReporter: Reporter {
         out += layout(headers: headers, rows: rows, width: options.width, bold: bold, reset: reset)
         out += FindingsTableSection.render(report.rules, options: options)
 
+        out += OOMTableSection.render(report.oom, options: options)
+
         // Footer: accounting.
         out += "\n\(bold)Lines\(reset)\n"
         for i in report.inputs {

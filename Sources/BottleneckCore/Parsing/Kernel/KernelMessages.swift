@@ -299,10 +299,14 @@ extension KernelOOMParser {
     }
 
     private func noKill(time: LineTime, lineNumber: Int, emit: (Event) -> Void) {
+        if !report.open {
+            // Header ratelimited or cut: nothing of an earlier report applies.
+            closeReport(emit: emit)
+            report = KernelReport()
+        }
         var e = newEvent(lineNumber: lineNumber, time: time)
         report.apply(to: &e)
         e.killed = false
-        if !report.open { e.headerSeen = false }
         pending.append(e)
         report.summaryConsumed = true
         report.open = false
