@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// The fields of one legacy operation line after `<op> <ns>`, read left to right:
 /// `appName: "…" command: <name> { … } originatingCommand: { … } planSummary: … counters…
 /// locks:{ … } storage:{ … } protocol:op_msg NNNms`, and the 2.x forms `query: { … }`,
@@ -265,16 +271,16 @@ struct LegacyOpFields {
 
     static func find(_ b: B, _ from: Int, _ to: Int, _ s: StaticString) -> Int? {
         let n = s.utf8CodeUnitCount
+        guard n > 0, from >= 0, to - from >= n, let base = b.baseAddress else { return nil }
         let w = s.utf8Start
-        guard n > 0, to - from >= n else { return nil }
         var k = from
         let last = to - n
         while k <= last {
-            if b[k] == w[0] {
-                var m = 1
-                while m < n, b[k + m] == w[m] { m += 1 }
-                if m == n { return k }
-            }
+            guard let hit = memchr(base + k, Int32(w[0]), last - k + 1) else { return nil }
+            k = base.distance(to: UnsafeRawPointer(hit))
+            var m = 1
+            while m < n, b[k + m] == w[m] { m += 1 }
+            if m == n { return k }
             k += 1
         }
         return nil

@@ -229,6 +229,8 @@ public final class LegacyTextParser: LineParser {
         while k < to {
             if b[k] == 0x20 || k == from {
                 let s = b[k] == 0x20 ? k + 1 : k
+                // Counter keys are lower-case words followed by `:` or `(`.
+                guard s < to, b[s] >= 0x61, b[s] <= 0x7A else { k += 1; continue }
                 for key in counterKeys where hasPrefix(b, s, key) {
                     let n = key.utf8CodeUnitCount
                     // Counters have no space after the colon (2.2's `numYields: N` aside).

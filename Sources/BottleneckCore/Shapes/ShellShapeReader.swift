@@ -120,10 +120,37 @@ public struct ShellShapeReader {
         h.add(UInt8(truncatingIfNeeded: (small ?? 5) + 2))
     }
 
-    /// Skips one value.
+    /// Skips one value: a flat, quote- and regex-aware bracket count (no tree, no hash), which
+    /// ends where `node` and `fingerprint` end on any well-formed value.
     public mutating func skipValue() {
-        var h = FNV1a64()
-        fingerprint(into: &h)
+        skipSpaces()
+        guard i < end else { return }
+        let c = base[i]
+        guard c == UInt8(ascii: "{") || c == UInt8(ascii: "[") else {
+            _ = scalar()
+            return
+        }
+        var depth = 0
+        var prev: UInt8 = 0
+        while i < end {
+            let b = base[i]
+            switch b {
+            case UInt8(ascii: "{"), UInt8(ascii: "["):
+                depth += 1
+                i += 1
+            case UInt8(ascii: "}"), UInt8(ascii: "]"):
+                depth -= 1
+                i += 1
+                if depth == 0 { return }
+            case UInt8(ascii: "\""), UInt8(ascii: "'"):
+                skipString(quote: b)
+            case UInt8(ascii: "/") where prev == UInt8(ascii: ":") || prev == UInt8(ascii: ",") || prev == UInt8(ascii: "["):
+                _ = scalar()
+            default:
+                i += 1
+            }
+            if b != 0x20 { prev = b }
+        }
     }
 
     // MARK: Documents and arrays
