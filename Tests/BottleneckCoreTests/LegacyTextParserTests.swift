@@ -132,6 +132,26 @@ import BottleneckTestSupport
         #expect(years == Array(repeating: 2013, count: 10) + Array(repeating: 2014, count: 10))
     }
 
+    @Test func yearComesFromTheFlagOrTheFileModificationTime() throws {
+        // mongod_225.log has no year; its first operation is `Mon Aug  5 20:21:43` (line 29).
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("legacy-year-\(getpid())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let copy = dir.appendingPathComponent("mongod.log").path
+        try Data(try fixture("mtools-mongod-2.2.5.log")).write(to: URL(fileURLWithPath: copy))
+        // Last written on 2014-01-03: the August lines are from 2013.
+        try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSince1970: 1_388_707_200)], ofItemAtPath: copy)
+        func firstStamp(_ args: [String]) throws -> String? {
+            let r = try runBottleneck(["analyze", "--format", "ndjson", "--quiet"] + args + [copy])
+            #expect(r.status == 0)
+            let first = try #require(r.stdout.split(separator: "\n").first)
+            let obj = try JSONSerialization.jsonObject(with: Data(first.utf8)) as? [String: Any]
+            return obj?["ts"] as? String
+        }
+        #expect(try firstStamp([]) == "2013-08-05T20:21:43.000Z")
+        #expect(try firstStamp(["--year", "2011"]) == "2011-08-05T20:21:43.000Z")
+    }
+
     // MARK: Operations, counters and shapes
 
     @Test(arguments: boundaryReadSizes)

@@ -82,6 +82,25 @@ import BottleneckCore
         #expect(fingerprint("{ a: 1 }") != fingerprint("{ a: -1 }"))
     }
 
+    @Test func skippingEndsWhereReadingEnds() {
+        let docs = [
+            #"{ a: /x}"y/i, b: [ 1, { c: "}" } ], d: ObjectId('5836a370dd42ce3bf562ebe9'), e: { $regex: /^\/{/ } } tail"#,
+            #"{ mapreduce: "businessSomething”, map: "function() {emit(1)}", out: { inline: 1 } } tail"#,
+            "{ customer: zone: } tail", "[ [ 1, 2 ], { a: [ ] } ] tail", "{ ts: Timestamp 1375698319000|2 } tail",
+        ]
+        for d in docs {
+            var bytes = Array(d.utf8)
+            bytes.withUnsafeMutableBytes { raw in
+                var a = ShellShapeReader(UnsafeRawBufferPointer(raw))
+                a.skipValue()
+                var b = ShellShapeReader(UnsafeRawBufferPointer(raw))
+                _ = b.node()
+                #expect(a.i == b.i, "\(d)")
+                #expect(raw[a.i...].starts(with: Array(" tail".utf8)), "\(d)")
+            }
+        }
+    }
+
     @Test func garbageNeverTrapsOrOverruns() {
         let junk = ["{", "{ a: ", "[[[[", "{ a: 'unterminated", "}}}", "/unterminated", "{ a: new }", "{ a: Timestamp }",
                     "{ a: ObjectId(", "{ : : : }", "{ a: b: c: d }", "\"", "{ a: [ 1, { b: ] } }", "{ a: 1 .......... b: 2 } }"]
