@@ -199,6 +199,39 @@ import BottleneckTestSupport
         #expect(getmore.numYields == 107 && getmore.lockHeldMicros == 85093 && getmore.nreturned == 13551 && getmore.reslen == 230387)
         #expect(getmore.shape.text == "filter {ts: {$gte: ?date}}")
         #expect(getmore.timestamp?.iso8601 == "2013-08-05T20:26:32.000Z")
+        // `update <ns> query: { … } update: { … } nscanned:1 nupdated:1 … locks(micros) w:201 683ms`
+        let update = try #require(r.events.first { $0.source.line == 105 })
+        #expect(update.operation == "update" && update.isWriteStatement && update.namespace == "local.slaves")
+        #expect(update.shape.text == "filter {_id: ?objectId, host: ?string, ns: ?string} update {$set: {syncedTo: ?timestamp}}")
+        #expect(update.keysExamined == 1 && update.nModified == 1 && update.lockHeldMicros == 201 && update.durationMillis == 683)
+        #expect(update.context == "slaveTracking" && update.connectionId == nil)
+        // `remove test.docs keyUpdates:0 numYields: 645 locks(micros) w:100900235 56331ms`: no query logged.
+        let remove = try #require(r.events.first { $0.source.line == 145 })
+        #expect(remove.operation == "delete" && remove.isWriteStatement && remove.shape.text == "")
+        #expect(remove.numYields == 645 && remove.lockHeldMicros == 100_900_235 && remove.durationMillis == 56331)
+    }
+
+    @Test(arguments: boundaryReadSizes)
+    func anonymisedUpdateAndTheRemainingOperationWords(readSize: Int) throws {
+        let text = [
+            // mongod_26_corrupt.log line 577: anonymised hex values.
+            "2014-04-09T23:25:32.506+0000 [conn3067] update toothsome.dimgray.huckleberry query: { _id: 0bcaf8127fb736e69893550ee650920e } update: { $set: { cid: ObjectId('503ead0bf1a5dd0b002fb069'), n: b84afcc70af7c1ddceca1004352d7569, p: 27017, hid: b35b2aa83ecd70f0eb7d183d37a867f7, lu: 1403491195955, uniqueHash: d042393cf56eb50c9d15762451857760 } } nscanned:1 nscannedObjects:1 nMatched:1 nModified:1 fastmod:1 keyUpdates:0 numYields:0 locks(micros) w:156 294ms",
+            // 2.4 killcursors has an empty namespace (constructed in the 2.4 form).
+            "Wed Mar  5 17:15:00.001 [conn4] killcursors  keyUpdates:0 locks(micros) r:33 104ms",
+            // 3.x killCursors command and a 2.4 `$query` wrapper with modifiers (constructed; the second is the logtailer line of reference §3).
+            "2017-11-13T17:38:02.130+0800 I COMMAND  [conn2] command school.$cmd command: killCursors { killCursors: \"students\", cursors: [ 123456789 ] } numYields:0 reslen:100 locks:{} protocol:op_command 120ms",
+            "Thu Dec 17 01:01:42.311 I QUERY    [conn43] query appdata352.HistoricPotential query: { $query: { a: \"123456789\", b: true, _rperm: { $in: [ null, \"*\", \"abcdefghik\" ] } }, $orderby: { _created_at: -1 }, $maxScan: 500000, $maxTimeMS: 29000, $comment: \"queryhash:1\" } planSummary: IXSCAN { a: 1, _created_at: -1 } ntoreturn:1000 ntoskip:0 keysExamined:200 docsExamined:200 cursorExhausted:1 keyUpdates:0 writeConflicts:0 numYields:0 nreturned:119 reslen:68247 locks:{} 2ms",
+        ].joined(separator: "\n")
+        let r = run(text, readSize: readSize, year: 2015)
+        #expect(r.events.count == 4)
+        #expect(r.events[0].shape.text == "filter {_id: ?unknown} update {$set: {cid: ?objectId, hid: ?unknown, lu: ?number, n: ?unknown, p: ?number, uniqueHash: ?unknown}}")
+        #expect(r.events[0].docsExamined == 1 && r.events[0].keysExamined == 1)
+        #expect(r.events[1].operation == "killCursors" && r.events[1].namespace == "" && r.events[1].lockHeldMicros == 33)
+        #expect(r.events[2].operation == "killCursors" && r.events[2].namespace == "school.students")
+        #expect(r.events[3].operation == "find" && r.events[3].severity == "I" && r.events[3].component == "QUERY")
+        // `_rperm`'s `$in` holds null and strings: mixed kinds.
+        #expect(r.events[3].shape.text == "filter {_rperm: {$in: ?array<>}, a: ?string, b: ?bool} sort {_created_at: -1}")
+        #expect(r.events[3].timestamp?.iso8601 == "2015-12-17T01:01:42.311Z")
     }
 
     @Test(arguments: boundaryReadSizes)

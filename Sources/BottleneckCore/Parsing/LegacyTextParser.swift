@@ -92,6 +92,11 @@ public final class LegacyTextParser: LineParser {
         while p < b.count, b[p] >= 0x61, b[p] <= 0x7A { p += 1 }
         guard p < b.count, b[p] == 0x20, let kind = opKind(UnsafeRawBufferPointer(rebasing: b[ws..<p])) else { return nil }
         p += 1
+        // 2.x `killcursors  keyUpdates:0 …` has an empty namespace.
+        if kind == .killcursors, p < b.count, b[p] == 0x20 {
+            return OpHead(kind: kind, word: ws..<(p - 1), ns: p..<p, fieldsStart: p, fieldsEnd: d - 1,
+                          duration: duration, truncated: truncated, resumeAt: nil)
+        }
         let ns0 = p
         var dotted = false
         while p < d, b[p] != 0x20 {
