@@ -29,9 +29,10 @@ final class LogV2Cache {
         bytes.count == to - from && bytes.withUnsafeBytes { memcmp($0.baseAddress!, s.base + from, to - from) == 0 }
     }
 
-    /// The string [from, to) (a JSON string body), interned when short.
+    /// The string [from, to) (a JSON string body), interned when 16 to 64 bytes long (Swift
+    /// keeps strings of up to 15 bytes inline, without an allocation, so those are just decoded).
     func string(_ s: JSONScanner, _ from: Int, _ to: Int) -> String {
-        guard to - from <= 64, to > from else { return s.decode(from, to) }
+        guard to - from <= 64, to - from > 15 else { return s.decode(from, to) }
         let h = LogV2Cache.hash(s, from, to)
         if let hit = strings[h], LogV2Cache.same(hit.bytes, s, from, to) { return hit.value }
         let v = s.decode(from, to)
