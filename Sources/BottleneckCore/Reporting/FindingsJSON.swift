@@ -27,23 +27,24 @@ enum FindingsJSON {
         w.endArray()
     }
 
-    /// `findings` inside one shape object: the same entries without subject.
+    /// `findings` inside one shape object: rule, severity, title and message (the advice, subject
+    /// and evidence are in the top-level entry of the same rule and shape).
     static func writeShape(_ w: inout JSONWriter, _ results: RuleResults, shapeId: String) {
         w.beginArray("findings")
         for f in results.findings(forShape: shapeId) {
             w.beginObject()
-            writeCommon(&w, f)
+            writeCommon(&w, f, advice: false)
             w.endObject()
         }
         w.endArray()
     }
 
-    static func writeCommon(_ w: inout JSONWriter, _ f: Finding) {
+    static func writeCommon(_ w: inout JSONWriter, _ f: Finding, advice: Bool = true) {
         w.string("rule", f.rule)
         w.string("severity", f.severity.rawValue)
         w.string("title", f.title)
         w.string("message", f.message)
-        w.string("advice", f.advice)
+        if advice { w.string("advice", f.advice) }
     }
 
     static func writeSubject(_ w: inout JSONWriter, _ s: FindingSubject) {

@@ -7,6 +7,7 @@ struct RuleFinisher {
         let set = run.set
         var out = RuleResults()
         out.rulesEvaluated = set.rules.count
+        var found: [Finding] = []
         let runTotalMs = shapes.reduce(Int64(0)) { $0 + $1.durationTotal }
         var byId: [UInt64: ShapeAggregate] = [:]
         for s in shapes { byId[s.shape.id] = s }
@@ -36,7 +37,7 @@ struct RuleFinisher {
                     for f in unique(rule.condition.comparedFields) where !evidence.contains(where: { $0.name == shapeNames[f] }) {
                         if case .number(let v)? = reader.value(f) { evidence.append((shapeNames[f], v)) }
                     }
-                    out.findings.append(Finding(
+                    found.append(Finding(
                         rule: rule.id, severity: rule.severity, title: rule.title,
                         message: rule.message.render(lookup), advice: rule.advice.render(lookup),
                         subject: subject(a), evidence: evidence, accountedMs: Double(a.durationTotal), kills: 0,
@@ -68,7 +69,7 @@ struct RuleFinisher {
             }
             var evidence: [(name: String, value: Double)] = [("matchedOps", Double(g.ops)), ("matchedMs", Double(g.ms)), ("matchedShare", share)]
             for (f, v) in g.maxima.sorted(by: { $0.key < $1.key }) { evidence.append(("max " + opNames[f], v)) }
-            out.findings.append(Finding(
+            found.append(Finding(
                 rule: rule.id, severity: rule.severity, title: rule.title,
                 message: rule.message.render(lookup), advice: rule.advice.render(lookup),
                 subject: agg.map(subject) ?? .lines(firstInput: g.firstInput, firstLine: g.firstLine),
@@ -89,7 +90,7 @@ struct RuleFinisher {
                 if case .number(let v)? = reader.value(f) { evidence.append((killNames[f], v)) }
             }
             let k = g.last.kill
-            out.findings.append(Finding(
+            found.append(Finding(
                 rule: rule.id, severity: rule.severity, title: rule.title,
                 message: rule.message.render(lookup), advice: rule.advice.render(lookup),
                 subject: .kill(process: key.process, host: key.host, pid: k.pid, time: k.timestamp, input: g.lastInput, line: g.lastLine),
@@ -97,7 +98,7 @@ struct RuleFinisher {
                 share: Double(g.kills) / Double(max(run.totalKills, 1))))
         }
 
-        out.findings.sort(by: RuleResults.rank)
+        out.findings = found.sorted(by: RuleResults.rank)  // one assignment: indexes by shape once
         out.aborts = aborts.values.sorted { $0.rule < $1.rule }
         return out
     }
