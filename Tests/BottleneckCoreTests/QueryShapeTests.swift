@@ -40,6 +40,11 @@ import BottleneckTestSupport
         // aggregate: stage by stage, $sort/$project ordered, other stages canonical
         (#"{"aggregate":"c","pipeline":[{"$match":{"s":"A","a":{"$gte":5}}},{"$sort":{"t":-1}},{"$limit":10}],"cursor":{}}"#, "aggregate",
          "pipeline [{$match: {a: {$gte: ?number}, s: ?string}}, {$sort: {t: -1}}, {$limit: ?number}]"),
+        // nested pipelines keep their stage order and count
+        (#"{"aggregate":"c","pipeline":[{"$lookup":{"from":"o","let":{"id":"$_id"},"pipeline":[{"$match":{"x":1}},{"$sort":{"b":-1}},{"$match":{"x":2}}],"as":"j"}}]}"#, "aggregate",
+         "pipeline [{$lookup: {as: ?string, from: ?string, let: {id: ?string}, pipeline: [{$match: {x: ?number}}, {$sort: {b: -1}}, {$match: {x: ?number}}]}}]"),
+        (#"{"aggregate":"c","pipeline":[{"$facet":{"n":[{"$count":"k"}],"top":[{"$sort":{"s":-1}},{"$limit":5}]}}]}"#, "aggregate",
+         "pipeline [{$facet: {n: [{$count: ?string}], top: [{$sort: {s: -1}}, {$limit: ?number}]}}]"),
         (#"{"count":"c","query":{"a":{"$exists":true}}}"#, "count", "filter {a: {$exists: ?bool}}"),
         (#"{"distinct":"c","key":"color","query":{"y":2020}}"#, "distinct", "filter {y: ?number} key k"),
         (#"{"findAndModify":"c","query":{"s":"ready"},"sort":{"p":-1},"update":{"$set":{"s":"run"}},"new":true}"#, "findAndModify",

@@ -6,7 +6,9 @@
 /// - filter documents list their keys in canonical (byte-wise sorted) order; operators are kept;
 ///   `$or`/`$and`/`$nor` branches are shaped one by one and listed in canonical order;
 /// - sort documents keep key order and direction; projections keep key order and 0/1 flags;
-/// - pipelines keep stage order; each stage is shaped as a filter, except `$sort` (kept as sort).
+/// - pipelines keep stage order; each stage is shaped as a filter, except `$sort` and `$project`
+///   (kept in order, with their -1/0/1 flags); nested pipelines (`pipeline` of `$lookup` /
+///   `$unionWith`, the branches of `$facet`) are pipelines too, not sets of documents.
 public enum Shaper {
     public struct Parts: Sendable {
         public var filter: ShapeNode?
@@ -60,6 +62,12 @@ public enum Shaper {
                 } else if logicalOperators.contains(f.key), case .array(let branches) = f.value {
                     let shaped = branches.map { render($0, mode: .filter) }
                     v = "[" + (mode == .filter ? shaped.sorted() : shaped).joined(separator: ", ") + "]"
+                } else if f.key == "pipeline", case .array = f.value {
+                    // nested pipelines ($lookup, $unionWith) keep their stages in order
+                    v = renderPipeline(f.value)
+                } else if f.key == "$facet", case .document(let facets) = f.value {
+                    let shaped = facets.map { "\($0.key): \(renderPipeline($0.value))" }
+                    v = "{" + shaped.joined(separator: ", ") + "}"
                 } else {
                     v = render(f.value, mode: mode)
                 }
@@ -102,7 +110,7 @@ public enum Shaper {
                 return render(stage, mode: .filter)
             }
             let mode: Mode = (f.key == "$sort" || f.key == "$project") ? .ordered : .filter
-            return "{\(f.key): \(render(f.value, mode: mode))}"
+            return render(.document([f]), mode: mode)
         }
         return "[" + shaped.joined(separator: ", ") + "]"
     }
