@@ -239,4 +239,22 @@ func slowOps(_ bytes: [UInt8], readSize: Int) -> (ops: [SlowOperation], result: 
         #expect(i.skipped[.unrecognized] == 1)
         #expect(r.shapes.aggregates.first?.shape.text == "filter {x: ?string}")
     }
+
+    /// `$date` forms: offset with a colon (mongod's default), `Z` (iso8601-utc), an offset without
+    /// a colon, microseconds, and canonical `{"$numberLong": millis}`; all to the same UTC instant.
+    @Test(arguments: boundaryReadSizes)
+    func dateForms(readSize: Int) {
+        let forms = [
+            #""2024-03-01T05:30:00.250-04:30""#, #""2024-03-01T10:00:00.250Z""#, #""2024-03-01T11:00:00.250+0100""#,
+            #""2024-03-01T10:00:00.250999+00:00""#, #"{"$numberLong":"1709287200250"}"#,
+        ]
+        let text = forms.map {
+            #"{"t":{"$date":"# + $0 + #"},"s":"I","c":"COMMAND","id":51803,"ctx":"conn1","msg":"Slow query","attr":{"type":"command","ns":"d.c","command":{"find":"c"},"durationMillis":5}}"#
+        }.joined(separator: "\n") + "\n"
+        let ops = slowOps(Array(text.utf8), readSize: readSize).ops
+        #expect(ops.count == forms.count)
+        let want = Timestamp.parseISO8601("2024-03-01T10:00:00.250Z")
+        #expect(want?.millis == 1_709_287_200_250)
+        for op in ops { #expect(op.timestamp == want, "line \(op.source.line)") }
+    }
 }
