@@ -131,9 +131,9 @@ public struct ShellShapeReader {
             return
         }
         var depth = 0
-        var prev: UInt8 = 0
         while i < end {
             let b = base[i]
+            if !ShellShapeReader.isSkipSpecial(b) { i += 1; continue }
             switch b {
             case UInt8(ascii: "{"), UInt8(ascii: "["):
                 depth += 1
@@ -144,13 +144,27 @@ public struct ShellShapeReader {
                 if depth == 0 { return }
             case UInt8(ascii: "\""), UInt8(ascii: "'"):
                 skipString(quote: b)
-            case UInt8(ascii: "/") where prev == UInt8(ascii: ":") || prev == UInt8(ascii: ",") || prev == UInt8(ascii: "["):
-                _ = scalar()
             default:
-                i += 1
+                // `/`: a regex when it starts a value (after `:`, `,` or `[`).
+                var k = i - 1
+                while k > 0, base[k] == 0x20 { k -= 1 }
+                let prev = base[k]
+                if prev == UInt8(ascii: ":") || prev == UInt8(ascii: ",") || prev == UInt8(ascii: "[") {
+                    _ = scalar()
+                } else {
+                    i += 1
+                }
             }
-            if b != 0x20 { prev = b }
         }
+    }
+
+    /// `{ } [ ] " ' /`: the bytes the flat skipper stops at.
+    @inline(__always) static func isSkipSpecial(_ b: UInt8) -> Bool {
+        let low: UInt64 = 1 << 0x22 | 1 << 0x27 | 1 << 0x2F
+        let high: UInt64 = 1 << (0x5B - 64) | 1 << (0x5D - 64) | 1 << (0x7B - 64) | 1 << (0x7D - 64)
+        if b < 64 { return (low >> UInt64(b)) & 1 != 0 }
+        if b < 128 { return (high >> UInt64(b - 64)) & 1 != 0 }
+        return false
     }
 
     // MARK: Documents and arrays
