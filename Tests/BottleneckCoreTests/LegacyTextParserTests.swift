@@ -327,3 +327,51 @@ import BottleneckTestSupport
         }
     }
 }
+
+/// Cut and damaged legacy lines never trap (debug builds check every byte access) and never
+/// break the accounting.
+@Suite struct LegacyTextParserRobustnessTests {
+    static let lines = [
+        "2020-11-10T13:33:12.390-0600 I COMMAND  [conn2] command social.people appName: \"MongoDB Shell\" command: getMore { getMore: 48751330254, collection: \"people\", $db: \"social\" } originatingCommand: { find: \"people\", filter: { rating: { $ne: 3.0 } }, $db: \"social\" } planSummary: IXSCAN { a: 1 }, IXSCAN { b: -1 } cursorid:48751330254 keysExamined:0 docsExamined:6 numYields:0 nreturned:6 reslen:1000 locks:{ Global: { acquireCount: { r: 1 }, timeAcquiringMicros: { r: 5 } } } storage:{ data: { bytesRead: 1, timeReadingMicros: 2 } } protocol:op_msg 200ms",
+        "2024-03-26T15:38:16.032+0800 I COMMAND  [conn190722] warning: log line attempted (54k) over max size (10k), printing beginning and end ... command lzjd_game_14.$cmd command: delete { delete: \"battle_data_restore\", deletes: [ { q: { id: { $in: [ 152309515, 1523174 ..........  152467935 ] } }, limit: 0 } ], ordered: true } keyUpdates:0 writeConflicts:0 numYields:0 reslen:80 locks:{} 367ms",
+        "Mon Aug  5 20:25:20 [slaveTracking] update local.slaves query: { _id: ObjectId('51ff7cd1f3652d07e89236e5'), host: \"10.0.0.12\", ns: /^local\\./i } update: { $set: { syncedTo: Timestamp 1375698319000|2 } } nscanned:1 nupdated:1 keyUpdates:0 locks(micros) w:201 683ms",
+        "Jul 27 00:00:32 db1 mongod[812]: 2021-07-27T00:00:32.837+0800 I COMMAND  [conn7] command shop.$cmd command: findandmodify { findandmodify: \"orders\", query: { s: \"a”, b\" }, update: { $inc: { n: 1 } } } planSummary: COLLSCAN numYields:0 reslen:1 protocol:op_msg 150ms",
+    ]
+
+    @Test func everyPrefixParses() {
+        for line in LegacyTextParserRobustnessTests.lines {
+            let bytes = Array(line.utf8)
+            var text: [UInt8] = []
+            for n in 0...bytes.count {
+                text += bytes[0..<n]
+                text.append(0x0A)
+            }
+            let r = analyzeText(String(decoding: text, as: UTF8.self), readSize: 65536)
+            #expect(r.inputs[0].balanced)
+            #expect(r.inputs[0].lines == Int64(bytes.count + 1))
+        }
+    }
+
+    @Test func flippedBytesParse() {
+        var rng = SystemRandomNumberGenerator()
+        let noise: [UInt8] = Array("{}[]()\"'/:, .|\\”".utf8) + [0, 0xFF, 0x0D]
+        for line in LegacyTextParserRobustnessTests.lines {
+            let bytes = Array(line.utf8)
+            var text: [UInt8] = []
+            for _ in 0..<400 {
+                var damaged = bytes
+                for _ in 0..<3 {
+                    let at = Int.random(in: 0..<damaged.count, using: &rng)
+                    damaged[at] = noise.randomElement(using: &rng)!
+                }
+                text += damaged.filter { $0 != 0x0A }
+                text.append(0x0A)
+            }
+            var o = AnalysisOptions()
+            o.readSize = 7
+            let a = Analyzer(options: o)
+            a.analyze(source: MemorySource(text, chunk: 7), path: "flipped.log")
+            #expect(a.result.inputs[0].balanced && a.result.inputs[0].lines == 400)
+        }
+    }
+}
