@@ -95,7 +95,7 @@ extension RuleTemplate {
                 case .number(let v)?:
                     if percent {
                         out += RuleNumber.percent(v)
-                    } else if RuleNumber.identifiers.contains(name) {
+                    } else if RuleNumber.identifiers.contains(name), abs(v) < 9.0e18 {
                         out += String(Int64(v))
                     } else {
                         out += RuleNumber.format(v)
@@ -115,7 +115,8 @@ public enum RuleNumber {
 
     public static func format(_ v: Double) -> String {
         guard v.isFinite else { return "?" }
-        if abs(v) >= 100 || v == v.rounded() { return group(Int64(v.rounded())) }
+        if abs(v) >= 9.0e18 { return "\(v)" }
+        if abs(v) >= 100 || v == v.rounded() { return TableReporter.group(Int64(v.rounded())) }
         if abs(v) >= 10 { return JSONWriter.formatDouble((v * 10).rounded() / 10) }
         return JSONWriter.formatDouble((v * 100).rounded() / 100)
     }
@@ -125,16 +126,5 @@ public enum RuleNumber {
         let p = v * 100
         if abs(p) >= 10 { return String(Int64(p.rounded())) + "%" }
         return JSONWriter.formatDouble((p * 10).rounded() / 10) + "%"
-    }
-
-    static func group(_ v: Int64) -> String {
-        let neg = v < 0
-        var s = String(neg ? -v : v)
-        var i = s.count - 3
-        while i > 0 {
-            s.insert(",", at: s.index(s.startIndex, offsetBy: i))
-            i -= 3
-        }
-        return neg ? "-" + s : s
     }
 }
