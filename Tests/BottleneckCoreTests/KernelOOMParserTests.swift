@@ -300,4 +300,27 @@ func oomEvents(bytes: [UInt8], readSize: Int, options: AnalysisOptions = Analysi
             #expect(result.inputs[0].balanced, "\(name)")
         }
     }
+
+    @Test(arguments: boundaryReadSizes)
+    func multiLineRecordsInRsyslogAndKmsgForms(readSize: Int) {
+        // The Proxmox v2 stats record (one printk record) as rsyslog (#012) and /dev/kmsg (\x0a) write it.
+        let text = """
+        Aug 12 03:54:03 pve kernel: [1234.500000] memory: usage 31211520kB, limit 31211520kB, failcnt 83420
+        Aug 12 03:54:03 pve kernel: [1234.500001] Memory cgroup stats for /lxc/39004:#012anon 31154200576#012file 688283648#012kernel_stack 5242880
+        Aug 12 03:54:03 pve kernel: [1234.500002] Memory cgroup out of memory: Killed process 3902942 (php-fpm) total-vm:14740176kB, anon-rss:12625252kB, file-rss:0kB, shmem-rss:156088kB, UID:1000 pgtables:26388kB oom_score_adj:0
+        6,900,1234500000,-;memory: usage 1024kB, limit 1024kB, failcnt 3
+        6,901,1234500001,-;Memory cgroup stats for /lxc/7:\\x0aanon 1048576\\x0afile 0
+        3,902,1234500002,-;Memory cgroup out of memory: Killed process 77 (php-fpm) total-vm:4096kB, anon-rss:1000kB, file-rss:0kB, shmem-rss:0kB, UID:33 pgtables:40kB oom_score_adj:0
+
+        """
+        var o = AnalysisOptions()
+        o.year = 2025
+        let (kills, result) = oomEvents(bytes: Array(text.utf8), readSize: readSize, options: o)
+        #expect(kills.map(\.pid) == [3902942, 77])
+        #expect(kills.map(\.oomMemcg) == ["/lxc/39004", "/lxc/7"])
+        #expect(kills.map(\.memcgLimitKB) == [31_211_520, 1024])
+        #expect(kills.map(\.containerId) == ["39004", "7"])
+        #expect(result.inputs[0].recognized == 6)
+    }
 }
+

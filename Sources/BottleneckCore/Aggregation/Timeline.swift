@@ -1,19 +1,36 @@
 /// Slow operations over time, to put OOM kills beside what the database was doing.
 ///
 /// Keeps per-second counts and latency (so the window before a kill is exact to the second)
-/// and per-minute per-shape tallies (for the top shapes around a kill). Memory grows with the
-/// number of distinct seconds and (minute, shape) pairs, not with the number of operations.
+/// and, per minute, the `keptPerMinute` shapes with the most latency (for the top shapes around a
+/// kill). Within a minute at most `trackedPerMinute` shapes are tracked (Space-Saving by latency),
+/// so memory grows with the number of distinct seconds and minutes, never with the number of
+/// operations or shapes. Logs come mostly in time order: the current second and minute are
+/// cached, so an operation costs one small-dictionary lookup.
 public final class Timeline {
     struct Tally {
         var count: Int64 = 0
         var totalMillis: Int64 = 0
     }
 
+    struct ShapeTally {
+        var id: UInt64
+        var count: Int64
+        var totalMillis: Int64
+        var namespace: String
+        var operation: String
+        var text: String
+    }
+
+    static let trackedPerMinute = 64
+    static let keptPerMinute = 16
+
     private var perSecond: [Int64: Tally] = [:]
-    private var perMinuteShape: [Int64: [UInt64: Tally]] = [:]
-    private var shapes: [UInt64: (namespace: String, operation: String, text: String)] = [:]
+    private var perMinuteShape: [Int64: [ShapeTally]] = [:]
     private var lastSecond: Int64 = .min
     private var lastTally = Tally()
+    private var curMinute: Int64 = .min
+    private var cur: [ShapeTally] = []
+    private var curIndex: [UInt64: Int] = [:]
     public private(set) var first: Timestamp?
     public private(set) var last: Timestamp?
     public private(set) var operations: Int64 = 0
@@ -25,8 +42,9 @@ public final class Timeline {
 
     public func add(_ op: SlowOperation) {
         guard let t = op.timestamp else { untimed += 1; return }
+        let d = op.durationMillis
         operations += 1
-        totalMillis += op.durationMillis
+        totalMillis += d
         if first == nil || t < first! { first = t }
         if last == nil || last! < t { last = t }
         let s = Timeline.floorDiv(t.millis, 1000)
@@ -36,15 +54,50 @@ public final class Timeline {
             lastTally = perSecond[s] ?? Tally()
         }
         lastTally.count += 1
-        lastTally.totalMillis += op.durationMillis
-        let m = Timeline.floorDiv(t.millis, 60_000)
-        perMinuteShape[m, default: [:]][op.shape.id, default: Tally()].count += 1
-        perMinuteShape[m]![op.shape.id]!.totalMillis += op.durationMillis
-        if shapes[op.shape.id] == nil { shapes[op.shape.id] = (op.namespace, op.operation, op.shape.text) }
+        lastTally.totalMillis += d
+        let m = Timeline.floorDiv(s, 60)
+        if m != curMinute {
+            flushMinute()
+            curMinute = m
+            cur = perMinuteShape[m] ?? []
+            curIndex.removeAll(keepingCapacity: true)
+            for (i, x) in cur.enumerated() { curIndex[x.id] = i }
+        }
+        let id = op.shape.id
+        if let i = curIndex[id] {
+            cur[i].count += 1
+            cur[i].totalMillis += d
+        } else if cur.count < Timeline.trackedPerMinute {
+            curIndex[id] = cur.count
+            cur.append(ShapeTally(id: id, count: 1, totalMillis: d, namespace: op.namespace, operation: op.operation, text: op.shape.text))
+        } else {
+            // Space-Saving: the new shape takes the place (and the counts) of the least one.
+            var lo = 0
+            for i in cur.indices where cur[i].totalMillis < cur[lo].totalMillis { lo = i }
+            curIndex[cur[lo].id] = nil
+            curIndex[id] = lo
+            cur[lo] = ShapeTally(id: id, count: cur[lo].count + 1, totalMillis: cur[lo].totalMillis + d,
+                                 namespace: op.namespace, operation: op.operation, text: op.shape.text)
+        }
     }
 
     private func flushSecond() {
         if lastSecond != .min { perSecond[lastSecond] = lastTally }
+    }
+
+    private func flushMinute() {
+        guard curMinute != .min, !cur.isEmpty else { return }
+        cur.sort { a, b in a.totalMillis != b.totalMillis ? a.totalMillis > b.totalMillis : a.id < b.id }
+        if cur.count > Timeline.keptPerMinute { cur.removeLast(cur.count - Timeline.keptPerMinute) }
+        perMinuteShape[curMinute] = cur
+    }
+
+    /// Writes the cached second and minute back (before reading results).
+    private func flush() {
+        flushSecond()
+        flushMinute()
+        curMinute = .min
+        lastSecond = .min
     }
 
     static func floorDiv(_ a: Int64, _ b: Int64) -> Int64 { a >= 0 ? a / b : (a - b + 1) / b }
@@ -61,7 +114,7 @@ public final class Timeline {
 
     /// Minutes that have slow operations or kills, in order (UTC).
     public func minutes(kills: [OOMKill]) -> [Minute] {
-        flushSecond()
+        flush()
         var m: [Int64: Minute] = [:]
         for (s, tally) in perSecond {
             let key = Timeline.floorDiv(s, 60)
@@ -108,7 +161,7 @@ public final class Timeline {
 
     /// The slow queries in [t − window, t) before one kill; nil when the kill has no wall time.
     public func window(before k: OOMKill, windowMillis: Int64 = 5 * 60_000, top: Int = 3) -> KillWindow? {
-        flushSecond()
+        flush()
         guard let t = k.timestamp?.millis else { return nil }
         let from = t - windowMillis
         var w = Tally()
@@ -130,21 +183,22 @@ public final class Timeline {
         let winMinutes = Double(windowMillis) / 60_000
         let restRate = Double(restCount) / restMinutes
         let restLat = Double(restMillis) / restMinutes
-        var shapesIn: [UInt64: Tally] = [:]
+        var shapesIn: [UInt64: ShapeTally] = [:]
         var m = Timeline.floorDiv(from, 60_000)
         while m * 60_000 < t {
-            for (id, x) in perMinuteShape[m] ?? [:] {
-                shapesIn[id, default: Tally()].count += x.count
-                shapesIn[id]!.totalMillis += x.totalMillis
+            for x in perMinuteShape[m] ?? [] {
+                if shapesIn[x.id] == nil { shapesIn[x.id] = x } else {
+                    shapesIn[x.id]!.count += x.count
+                    shapesIn[x.id]!.totalMillis += x.totalMillis
+                }
             }
             m += 1
         }
-        let topShapes = shapesIn.sorted { a, b in
-            a.value.totalMillis != b.value.totalMillis ? a.value.totalMillis > b.value.totalMillis : a.key < b.key
-        }.prefix(top).map { id, x in
-            let info = shapes[id]!
-            return ShapeInWindow(shapeId: id, namespace: info.namespace, operation: info.operation, shape: info.text,
-                                 count: x.count, totalMillis: x.totalMillis)
+        let topShapes = shapesIn.values.sorted { a, b in
+            a.totalMillis != b.totalMillis ? a.totalMillis > b.totalMillis : a.id < b.id
+        }.prefix(top).map { x in
+            ShapeInWindow(shapeId: x.id, namespace: x.namespace, operation: x.operation, shape: x.text,
+                          count: x.count, totalMillis: x.totalMillis)
         }
         return KillWindow(
             kill: k, windowMillis: windowMillis, slowOps: w.count, totalMillis: w.totalMillis,

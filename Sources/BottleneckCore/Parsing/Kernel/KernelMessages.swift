@@ -32,6 +32,7 @@ extension KernelOOMParser {
             if KB.has(m, "Pid: ", at: 0), KB.find(m, ", comm: ") != nil { cpuLine(m); return .cpuLine }
         case UInt8(ascii: "T"):
             if KB.has(m, "Task in ", at: 0), let k = KB.find(m, " killed as a result of limit of ") {
+                ensureOpen(emit: emit)
                 report.taskMemcg = KB.string(m, 8..<KB.tokenEnd(m, 8, to: k))
                 report.oomMemcg = KB.string(m, (k + 32)..<KB.tokenEnd(m, k + 32))
                 report.memcgHint = true
@@ -51,6 +52,7 @@ extension KernelOOMParser {
             if KB.has(m, "Out of memory", at: 0), KB.find(m, "is already exiting. Skip killing") != nil { return .otherOOM }
         case UInt8(ascii: "M"):
             if KB.has(m, "Memory cgroup stats for ", at: 0) {
+                ensureOpen(emit: emit)
                 if report.oomMemcg == nil, let colon = KB.find(m, ":", from: 24) { report.oomMemcg = KB.string(m, 24..<colon) }
                 report.memcgHint = true
                 return .stats
@@ -63,7 +65,7 @@ extension KernelOOMParser {
             }
             if KB.has(m, "Memory cgroup out of memory: ", at: 0) { return .otherOOM }
         case UInt8(ascii: "m"), UInt8(ascii: "s"), UInt8(ascii: "k"):
-            if let r = memUsage(m) { return r }
+            if let r = memUsage(m, emit: emit) { return r }
         default:
             break
         }
@@ -85,6 +87,15 @@ extension KernelOOMParser {
     }
 
     // MARK: - header
+
+    /// A header part without its `invoked oom-killer` line (the capture starts mid-report):
+    /// it opens a report of its own, so the kill that follows still gets the memcg fields.
+    private func ensureOpen(emit: (Event) -> Void) {
+        guard !report.open || report.killsInReport > 0 else { return }
+        closeReport(emit: emit)
+        report = KernelReport()
+        report.open = true
+    }
 
     private func start(_ m: UnsafeRawBufferPointer, time: LineTime, lineNumber: Int, emit: (Event) -> Void) {
         closeReport(emit: emit)
@@ -116,13 +127,14 @@ extension KernelOOMParser {
         }
     }
 
-    private func memUsage(_ m: UnsafeRawBufferPointer) -> KernelMessage? {
+    private func memUsage(_ m: UnsafeRawBufferPointer, emit: (Event) -> Void) -> KernelMessage? {
         let kind: Int
         if KB.has(m, "memory: usage ", at: 0) { kind = 0 }
         else if KB.has(m, "memory+swap: usage ", at: 0) { kind = 1 }
         else if KB.has(m, "swap: usage ", at: 0) { kind = 2 }
         else if KB.has(m, "kmem: usage ", at: 0) { kind = 3 }
         else { return nil }
+        ensureOpen(emit: emit)
         let u = KB.number(m, after: "usage ")
         let l = KB.number(m, after: "limit ")
         switch kind {

@@ -261,7 +261,8 @@ extension KernelOOMParser {
                 if i < b.count, b[i] == KB.space { i += 1 }
             }
         }
-        line.msg = i..<b.count
+        // rsyslog escapes the newlines of a multi-line record as #012: keep the first line.
+        line.msg = i..<(KB.find(b, "#012", from: i) ?? b.count)
         return line
     }
 
