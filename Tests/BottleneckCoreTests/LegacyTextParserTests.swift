@@ -100,8 +100,9 @@ import BottleneckTestSupport
         // A kernel line relayed by syslog and one by journalctl -o short-iso: not mongod's.
         let text = "Jul 27 00:00:33 db1 kernel: [ 1234.567890] Out of memory: Killed process 812 (mongod) total-vm:123kB\n"
             + "2021-07-27T00:00:33+0000 db1 kernel: [ 1234.567890] oom_reaper: reaped process 812 (mongod), now anon-rss:0kB\n"
+            + "2021-07-27T00:00:33.000+0000 db1 kernel: [ 1234.567890] Memory cgroup out of memory: Killed process 812 (mongod)\n"
         let r = run(text, readSize: readSize, parsers: [LegacyTextParser.factory])
-        #expect(r.input.lines == 2 && r.input.skipped[.unrecognized] == 2 && r.input.recognized == 0)
+        #expect(r.input.lines == 3 && r.input.skipped[.unrecognized] == 3 && r.input.recognized == 0)
         // With every parser, the kernel parser takes them.
         #expect(!run(text, readSize: readSize).input.format.contains("legacy"))
     }

@@ -49,8 +49,9 @@ struct LegacyHeader {
         guard p < b.count, b[p] == 0x20 else { return nil }
         if parseAfterStamp(b, p, into: &h) { return h }
         if let s = parseSyslog(b, p, outer: h) { return s }
-        // A mongod stamp followed by a message without context ("Checkpoint took 10 seconds").
-        if h.mongodStamp {
+        // A mongod stamp followed by a message without context ("Checkpoint took 10 seconds"),
+        // unless it is another program's syslog line (`host kernel: …`).
+        if h.mongodStamp && !looksLikeSyslog(b, p) {
             h.message = p + 1
             return h
         }
@@ -126,6 +127,19 @@ struct LegacyHeader {
         h.context = h.context.map { ($0.lowerBound + offset)..<($0.upperBound + offset) }
         h.message += offset
         return h
+    }
+
+    /// ` host prog[pid]: ` or ` host prog: ` after a stamp.
+    static func looksLikeSyslog(_ b: UnsafeRawBufferPointer, _ start: Int) -> Bool {
+        var p = start
+        while p < b.count, b[p] == 0x20 { p += 1 }
+        let host = p
+        while p < b.count, b[p] != 0x20 { p += 1 }
+        guard p > host, p < b.count else { return false }
+        p += 1
+        let prog = p
+        while p < b.count, b[p] != 0x20, b[p] != UInt8(ascii: ":") { p += 1 }
+        return p > prog && p + 1 < b.count && b[p] == UInt8(ascii: ":") && b[p + 1] == 0x20
     }
 
     // MARK: Stamps
