@@ -101,3 +101,53 @@ extension String {
         return replacingCharacters(in: r, with: b)
     }
 }
+
+/// `log:` examples go through the real parsers.
+@Suite struct RuleLogExampleTests {
+    static func rule(matching: String, nonMatching: String) -> String {
+        """
+        id: scan
+        title: Scan
+        severity: warning
+        appliesTo: slowOperation
+        when:
+          all:
+            - field: planKind
+              matches: '^COLLSCAN$'
+        message: m
+        advice: a
+        examples:
+          matching:
+            - log: '\(matching)'
+          nonMatching:
+            - log: '\(nonMatching)'
+        """
+    }
+    static let collscan = #"Wed Mar  5 17:14:57.407 [conn4] query test.docs query: { foo: 33.0 } planSummary: COLLSCAN ntoreturn:0 nscanned:100000 nreturned:1 reslen:68 29ms"#
+    static let ixscan = #"Wed Mar  5 17:14:57.407 [conn4] query test.docs query: { foo: 33.0 } planSummary: IXSCAN { foo: 1 } ntoreturn:0 nscanned:1 nreturned:1 reslen:68 29ms"#
+
+    @Test func logExamplesParseAndDecide() throws {
+        let rule = try RuleLoader.load(file: "scan.yaml", text: Self.rule(matching: Self.collscan, nonMatching: Self.ixscan))
+        #expect(rule.examples.compactMap(\.log).count == 2)
+    }
+
+    @Test func aLogExampleOnTheWrongSideIsRefused() {
+        do {
+            _ = try RuleLoader.load(file: "scan.yaml", text: Self.rule(matching: Self.ixscan, nonMatching: Self.collscan))
+            Issue.record("should be refused")
+        } catch {
+            #expect(error.field == "examples.matching[0]")
+            #expect(error.message.contains("listed as matching, but the rule does not match it"))
+        }
+    }
+
+    @Test func aLogExampleThatDoesNotParseIsRefused() {
+        do {
+            _ = try RuleLoader.load(file: "scan.yaml", text: Self.rule(matching: "hello world", nonMatching: Self.ixscan))
+            Issue.record("should be refused")
+        } catch {
+            #expect(error.field == "examples.matching[0].log")
+            #expect(error.message == "no slow operation was parsed from this log text")
+        }
+    }
+}

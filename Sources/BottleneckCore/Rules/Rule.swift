@@ -111,9 +111,12 @@ public struct RuleTemplate: Sendable {
     public let source: String
 }
 
-/// An inline example: field values, and whether the rule must match them.
+/// An inline example: field values, or raw log text run through the parsers, and whether the
+/// rule must match it.
 public struct RuleExample: Sendable {
     public let values: [Int: FieldValue]
+    /// `log:` examples: one or more log lines (a kernel report may span many).
+    public var log: String? = nil
     public let shouldMatch: Bool
     /// Where it is in the file (`examples.matching[2]`).
     public let path: String

@@ -272,6 +272,16 @@ struct RuleFileParser {
             }
             for (i, ex) in seq.enumerated() {
                 let path = "examples.\(key)[\(i)]"
+                if let m = ex.mapping, let logNode = m["log"] {
+                    guard m.count == 1, let text = logNode.scalar?.string, !text.isEmpty else {
+                        throw fail("\(path).log", logNode, "a log example is only `log:` with the log text")
+                    }
+                    guard target != .line else { throw fail("\(path).log", logNode, "line rules take the line itself as the example") }
+                    var example = RuleExample(values: [:], shouldMatch: key == "matching", path: path)
+                    example.log = text
+                    out.append(example)
+                    continue
+                }
                 out.append(RuleExample(values: try parseExampleValues(ex, path: path, target: target), shouldMatch: key == "matching", path: path))
             }
         }
@@ -306,15 +316,23 @@ struct RuleFileParser {
     func checkExamples(_ rule: Rule, node: Node?) throws(RuleLoadError) {
         let scratch = RegexScratch()
         for ex in rule.examples {
-            let verdict = RuleEvaluator.evaluate(rule.condition, ExampleReader(values: ex.values), scratch)
             let exNode = RuleFileParser.exampleNode(node, path: ex.path)
+            let verdict: Verdict
+            if let log = ex.log {
+                switch LogExample.evaluate(rule, log: log) {
+                case .success(let v): verdict = v
+                case .failure(let why): throw fail("\(ex.path).log", exNode, why.message)
+                }
+            } else {
+                verdict = RuleEvaluator.evaluate(rule.condition, ExampleReader(values: ex.values), scratch)
+            }
             switch verdict {
             case .aborted(let why):
                 throw fail(ex.path, exNode, "the condition was aborted (\(why)) on this example")
             case .yes where !ex.shouldMatch:
                 throw fail(ex.path, exNode, "listed as nonMatching, but the rule matches it")
             case .no where ex.shouldMatch:
-                throw fail(ex.path, exNode, "listed as matching, but the rule does not match it\(explain(rule, ex))")
+                throw fail(ex.path, exNode, "listed as matching, but the rule does not match it\(ex.log == nil ? explain(rule, ex) : "")")
             default:
                 break
             }
