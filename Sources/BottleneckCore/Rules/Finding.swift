@@ -82,7 +82,7 @@ public struct RuleResults: Sendable {
 }
 
 extension RuleTemplate {
-    /// Fills placeholders; an absent value prints its fallback, or `?`.
+    /// Fills placeholders; an absent value prints its fallback, or `?`; an empty text its fallback, or `-`.
     func render(_ lookup: (String) -> FieldValue?) -> String {
         var out = ""
         for piece in pieces {
@@ -90,7 +90,7 @@ extension RuleTemplate {
             case .literal(let s): out += s
             case .field(let name, let percent, let fallback):
                 switch lookup(name) {
-                case .string(let s)?: out += s
+                case .string(let s)?: out += s.isEmpty ? (fallback ?? "-") : s
                 case .bool(let b)?: out += b ? "true" : "false"
                 case .number(let v)?:
                     if percent {
