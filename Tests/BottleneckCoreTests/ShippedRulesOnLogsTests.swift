@@ -44,6 +44,21 @@ import BottleneckTestSupport
         #expect(!report.rules.findings.contains { $0.rule == "high-yields" && $0.message.hasPrefix("createIndexes") })
     }
 
+    /// The hatchet 6.0.11 sample: 10,175 inserts (1,330,364 ms) and 2,988 finds, deletes and
+    /// updates by { email: 1 }, each examining at most one document yet taking ~125 ms.
+    @Test func hatchetSampleIsSlowDespiteEfficientPlans() throws {
+        let report = try Self.run("hatchet-sample-mongod-6.0.11.log.gz")
+        let slow = report.rules.findings.filter { $0.rule == "slow-despite-efficient-plan" }
+        let ops = slow.compactMap { f -> String? in
+            guard case .shape(_, let ns, let op, _) = f.subject else { return nil }
+            return "\(ns) \(op)"
+        }
+        #expect(ops == ["testdb.__examples insert", "testdb.__examples find", "testdb.__examples delete", "testdb.__examples update"])
+        #expect(slow.first?.message.hasPrefix("10,175 insert operations on testdb.__examples took 131 ms on average") == true)
+        #expect(slow.first?.accountedMs == 1_330_364)
+        #expect(!report.rules.findings.contains { $0.rule.hasPrefix("collection-scan") })
+    }
+
     /// The talk's case 1: docker memcg at 20 GB of 20 GB, outboundd holding all of it.
     @Test func talkCase1MemcgAtLimitDominatedByOneProcess() throws {
         let report = try Self.run("oom/linux-4.4-talk-case1-docker-memcg-v1.txt")
