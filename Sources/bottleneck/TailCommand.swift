@@ -62,6 +62,9 @@ struct TailCommand: ParsableCommand {
     @Option(name: .customLong("max-line-length"), help: "Skip (and count) lines longer than this many bytes.")
     var maxLineLength: Int = 16 << 20
 
+    @Flag(help: "Report every rotation, truncation and restore decision on stderr.")
+    var verbose = false
+
     @Flag(name: .customLong("no-color"), help: "No colour in the table (also when NO_COLOR is set).")
     var noColor = false
 
@@ -95,6 +98,7 @@ struct TailCommand: ParsableCommand {
         o.maxSeries = maxSeries
         o.rotateWaitMillis = Int64(rotateWait * 1000)
         o.maxLineLength = maxLineLength
+        o.verbose = verbose
 
         let stopFD = StopSignal.install()
         let live = LiveState(paths: files, maxSeries: maxSeries, windowMillis: o.windowMillis)

@@ -90,7 +90,7 @@ public final class TailStateStore {
                     name: name, dev: UInt64(bitPattern: i[0]), ino: UInt64(bitPattern: i[1]),
                     fingerprint: ByteRangeHash(length: Int(i[2]), hash: UInt64(bitPattern: i[3])),
                     offset: i[4], marker: ByteRangeHash(length: Int(i[5]), hash: UInt64(bitPattern: i[6])),
-                    active: i[7] != 0))
+                    active: i[7] == 1, finished: i[7] == 2))
             }
             for row in try db.query("SELECT accounting FROM inputs") {
                 cp.inputs.append(try AggregateCoding.decodeAccounting(row[0].blob ?? []))
@@ -120,7 +120,7 @@ public final class TailStateStore {
                             .text(p), .int(Int64(seq)), .text(r.name), .int(Int64(bitPattern: r.dev)),
                             .int(Int64(bitPattern: r.ino)), .int(Int64(r.fingerprint.length)),
                             .int(Int64(bitPattern: r.fingerprint.hash)), .int(r.offset), .int(Int64(r.marker.length)),
-                            .int(Int64(bitPattern: r.marker.hash)), .int(r.active ? 1 : 0),
+                            .int(Int64(bitPattern: r.marker.hash)), .int(r.finished ? 2 : r.active ? 1 : 0),
                         ])
                     }
                 }

@@ -8,8 +8,12 @@ public struct SavedReader: Equatable, Sendable {
     public var marker: ByteRangeHash
     /// The reader of the followed path itself (false: a rotated file being finished).
     public var active: Bool
+    /// A rotated file already read to its end (kept so it is never read again).
+    public var finished: Bool
 
-    public init(name: String, dev: UInt64, ino: UInt64, fingerprint: ByteRangeHash, offset: Int64, marker: ByteRangeHash, active: Bool) {
+    public init(name: String, dev: UInt64, ino: UInt64, fingerprint: ByteRangeHash, offset: Int64, marker: ByteRangeHash,
+                active: Bool, finished: Bool = false) {
+        self.finished = finished
         self.name = name
         self.dev = dev
         self.ino = ino
@@ -39,6 +43,14 @@ public final class FollowedFile {
     public private(set) var rotations: Int64 = 0
     /// Things worth telling the user (rotations recovered or lost).
     public var notices: [String] = []
+    /// Also report every rotation decision (`--verbose`).
+    public var verbose = false
+
+    private func trace(_ message: @autoclosure () -> String) {
+        if verbose { notices.append("\(path): " + message()) }
+    }
+
+    private func describe(_ r: TailReader) -> String { "\(r.name) (inode \(r.ino), offset \(r.offset))" }
     /// A complete line (nil bytes: over the length cap, dropped).
     let onLine: (UnsafeRawBufferPointer?) -> Void
     /// A partial last line that will never be completed (its file went away).
@@ -70,7 +82,10 @@ public final class FollowedFile {
 
     /// Positions to save.
     public func saved() -> [SavedReader] {
-        var out: [SavedReader] = []
+        var out = finished.map { f in
+            SavedReader(name: "", dev: f.0, ino: f.1, fingerprint: ByteRangeHash(length: 0, hash: f.2), offset: 0,
+                        marker: ByteRangeHash(length: 0, hash: 0), active: false, finished: true)
+        }
         for (r, isActive) in retiring.map({ ($0, false) }) + (active.map { [($0, true)] } ?? []) {
             guard let m = r.marker else { continue }
             out.append(SavedReader(name: r.name, dev: r.dev, ino: r.ino, fingerprint: r.fingerprint,
@@ -101,13 +116,15 @@ public final class FollowedFile {
     public func restore(_ saved: [SavedReader], now: Int64) {
         let pathStat = FileIdentity.stat(path: path)
         var matched: [FileIdentity.Stat] = []
-        for s in saved {
+        for s in saved where s.finished { finished.append((s.dev, s.ino, s.fingerprint.hash)) }
+        for s in saved where !s.finished {
             guard let (p, st) = locate(fingerprint: s.fingerprint, offset: s.offset, marker: s.marker, dev: s.dev, ino: s.ino),
                   let r = open(p, at: s.offset, fingerprint: s.fingerprint, now: now) else {
                 notices.append("\(path): the file read before the restart (\(s.name), offset \(s.offset)) is gone or was rewritten; its unread lines are lost")
                 continue
             }
             matched.append(st)
+            trace("restored \(s.active ? "active" : "rotated") reader of \(s.name) at \(p) inode \(st.ino) offset \(s.offset)")
             if s.active, let ps = pathStat, ps.dev == st.dev, ps.ino == st.ino, active == nil {
                 active = r
             } else {
@@ -118,20 +135,12 @@ public final class FollowedFile {
         // The path holds a file we have not read (rotation, copytruncate or replacement while
         // stopped). Files rotated after the one we were reading are read whole, oldest first.
         if let newest = matched.map(\.mtimeNanos).max() {
-            var between: [(String, FileIdentity.Stat)] = []
-            for sib in FileIdentity.siblings(of: path) {
-                guard let st = FileIdentity.stat(path: sib), st.isRegular, st.mtimeNanos > newest else { continue }
-                if matched.contains(where: { $0.dev == st.dev && $0.ino == st.ino }) { continue }
-                if let ps = pathStat, ps.dev == st.dev, ps.ino == st.ino { continue }
-                between.append((sib, st))
-            }
-            for (sib, _) in between.sorted(by: { $0.1.mtimeNanos < $1.1.mtimeNanos }) {
-                if let r = open(sib, at: 0, now: now) { retiring.append(r) }
-            }
+            readRotated(since: newest, now: now)
         }
         if pathStat != nil {
             active = open(path, at: 0, now: now)
             if !saved.isEmpty { rotations += 1 }
+            trace("restart: the path holds a new file (inode \(active?.ino ?? 0)); reading it from 0")
         }
     }
 
@@ -152,6 +161,8 @@ public final class FollowedFile {
             if chunks >= maxChunks { return true }
             if result == .replaced || now - r.lastData >= rotateWaitMillis {
                 if r.holdsPartialLine { onIncomplete() }
+                trace("closed rotated \(describe(r))")
+                remember(r)
                 retiring.remove(at: i)
             } else {
                 i += 1
@@ -179,12 +190,46 @@ public final class FollowedFile {
                 a.lastData = now
                 retiring.append(a)
                 rotations += 1
+                trace("rotated: finished \(describe(a)); the path is now inode \(st.ino)")
+                active = nil
+                // Several rotations since the last look: read the files in between too.
+                if let last = FileIdentity.stat(fd: a.fd) { readRotated(since: last.mtimeNanos, now: now) }
                 active = open(path, at: 0, now: now)
                 continue
             }
             break
         }
         return false
+    }
+
+    /// Files recently finished (dev, inode, fingerprint hash), never read again as "rotated in between".
+    private var finished: [(UInt64, UInt64, UInt64)] = []
+
+    private func remember(_ r: TailReader) {
+        finished.append((r.dev, r.ino, r.fingerprint.hash))
+        if finished.count > 64 { finished.removeFirst(finished.count - 64) }
+    }
+
+    /// Opens, as rotated files to read whole, the siblings modified at or after `since` that no
+    /// reader holds or finished: files rotated in between two looks (or while stopped).
+    /// File times tick coarsely, hence "at or after".
+    private func readRotated(since: Int64, now: Int64) {
+        let pathStat = FileIdentity.stat(path: path)
+        var found: [(String, FileIdentity.Stat)] = []
+        for sib in FileIdentity.siblings(of: path) {
+            guard let st = FileIdentity.stat(path: sib), st.isRegular, st.mtimeNanos >= since else { continue }
+            if let ps = pathStat, ps.dev == st.dev, ps.ino == st.ino { continue }
+            let held = (retiring + (active.map { [$0] } ?? [])).contains { $0.dev == st.dev && $0.ino == st.ino }
+            if held { continue }
+            found.append((sib, st))
+        }
+        for (sib, _) in found.sorted(by: { $0.1.mtimeNanos < $1.1.mtimeNanos }) {
+            guard let r = open(sib, at: 0, now: now) else { continue }
+            if finished.contains(where: { $0.0 == r.dev && $0.1 == r.ino && $0.2 == r.fingerprint.hash }) { continue }
+            notices.append("\(path): also reading \(sib), rotated in between")
+            retiring.append(r)
+            rotations += 1
+        }
     }
 
     /// Reads a reader to its current end.
@@ -196,13 +241,18 @@ public final class FollowedFile {
     /// file was rewritten in place.
     private func truncated(_ a: TailReader, now: Int64) {
         rotations += 1
+        trace("truncated or rewritten: \(describe(a))")
         var recovered = false
         if let marker = a.marker,
            let (copy, _) = locate(fingerprint: a.fingerprint, offset: a.offset, marker: marker, dev: nil, ino: nil, excluding: (a.dev, a.ino)),
            let r = open(copy, at: a.offset, fingerprint: a.fingerprint, now: now) {
             drain(r)
+            trace("read the rest from the copy \(copy) up to \(r.offset)")
             if r.holdsPartialLine { onIncomplete() }
+            remember(r)
             recovered = true
+            active = nil
+            if let st = FileIdentity.stat(fd: r.fd) { readRotated(since: st.mtimeNanos, now: now) }
         }
         if !recovered {
             if a.holdsPartialLine { onIncomplete() }

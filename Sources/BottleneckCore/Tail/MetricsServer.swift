@@ -114,7 +114,9 @@ struct EndpointHandler: HTTPHandler {
     static let paths: Set<String> = ["/metrics", "/report", "/healthz"]
 
     func handleRequest(_ request: HTTPRequest) async throws -> HTTPResponse {
-        guard Self.paths.contains(request.path) else {
+        // The raw request target, not FlyingFox's standardized path (which folds "/metrics/").
+        let path = request.target.path()
+        guard Self.paths.contains(path) else {
             return Self.text(.notFound, "not found\n")
         }
         guard request.method == .GET else {
@@ -128,7 +130,7 @@ struct EndpointHandler: HTTPHandler {
             r.headers[.connection] = "close"
             return r
         }
-        switch request.path {
+        switch path {
         case "/metrics":
             return Self.text(.ok, live.metricsText(), type: "text/plain; version=0.0.4; charset=utf-8")
         case "/report":

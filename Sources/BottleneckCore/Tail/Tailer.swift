@@ -13,6 +13,8 @@ public struct TailOptions: Sendable {
     /// How long a rotated file is kept open for late writes after its last data.
     public var rotateWaitMillis: Int64 = 5000
     public var maxLineLength = LineReader.defaultMaxLineLength
+    /// Report every rotation decision on stderr.
+    public var verbose = false
     public var year: Int?
     public var bootTime: Timestamp?
     public var parsers: [ParserFactory] = ParserRegistry.all
@@ -64,6 +66,7 @@ public final class Tailer {
         }
         for (index, path) in options.paths.enumerated() {
             let f = makeFollower(index: index, path: path)
+            f.verbose = options.verbose
             if let saved = restored?.readers[path] {
                 f.restore(saved, now: now)
             } else {
