@@ -200,8 +200,18 @@ public final class LogWriter {
     /// logrotate `copytruncate`: copy the content to `copy`, then truncate in place; the writer
     /// keeps its descriptor (O_APPEND continues at the new end).
     public func rotateCopyTruncate(to copy: String) {
+        // Like cp: written straight to its final name (no temporary file beside it).
         let data = FileManager.default.contents(atPath: path) ?? Data()
-        _ = FileManager.default.createFile(atPath: copy, contents: data)
+        let out = open(copy, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        data.withUnsafeBytes { b in
+            var off = 0
+            while off < b.count {
+                let n = Glibc.write(out, b.baseAddress! + off, b.count - off)
+                if n <= 0 { break }
+                off += n
+            }
+        }
+        close(out)
         truncate(path, 0)
     }
 
