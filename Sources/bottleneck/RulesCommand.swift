@@ -104,7 +104,13 @@ enum RuleOptions {
     static func load(dirs: [String], defaults: Bool) throws -> [Rule] {
         do {
             var rules = defaults ? try ShippedRules.load() : []
-            for dir in dirs { rules = RuleSet.merging(rules, with: try RuleLoader.loadDirectory(dir)) }
+            for dir in dirs {
+                let more = try RuleLoader.loadDirectory(dir)
+                if more.isEmpty {
+                    throw RuleLoadError(file: dir, field: "(folder)", line: nil, message: "no rule files (*.yaml, *.yml) in this folder")
+                }
+                rules = RuleSet.merging(rules, with: more)
+            }
             return rules
         } catch {
             Terminal.writeStderr("bottleneck: rule refused: \(error)\n")

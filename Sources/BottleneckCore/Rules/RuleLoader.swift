@@ -7,6 +7,12 @@ public struct RuleLoadError: Error, Sendable, CustomStringConvertible {
     public let field: String
     public let line: Int?
     public let message: String
+    public init(file: String, field: String, line: Int?, message: String) {
+        self.file = file
+        self.field = field
+        self.line = line
+        self.message = message
+    }
     public var description: String {
         "\(file)\(line.map { ":\($0)" } ?? ""): field '\(field)': \(message)"
     }
