@@ -68,6 +68,8 @@ struct TailCommand: ParsableCommand {
     @Flag(name: .customLong("no-color"), help: "No colour in the table (also when NO_COLOR is set).")
     var noColor = false
 
+    @OptionGroup var ruleSource: RulesCommand.Source
+
     func validate() throws {
         if files.isEmpty { throw ValidationError("give at least one file to follow") }
         if files.contains("-") { throw ValidationError("tail follows files, not standard input") }
@@ -98,6 +100,7 @@ struct TailCommand: ParsableCommand {
         o.maxSeries = maxSeries
         o.rotateWaitMillis = Int64(rotateWait * 1000)
         o.maxLineLength = maxLineLength
+        o.rules = RuleSet(try RuleOptions.load(dirs: ruleSource.dirs, defaults: !ruleSource.noDefaultRules))
         o.verbose = verbose
 
         let stopFD = StopSignal.install()

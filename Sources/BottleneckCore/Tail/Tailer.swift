@@ -18,6 +18,8 @@ public struct TailOptions: Sendable {
     public var year: Int?
     public var bootTime: Timestamp?
     public var parsers: [ParserFactory] = ParserRegistry.all
+    /// Rules applied to lines, events and shapes (nil: none); findings appear in GET /report.
+    public var rules: RuleSet?
     public init() {}
 }
 
@@ -46,6 +48,7 @@ public final class Tailer {
         self.options = options
         self.live = live
         self.store = store
+        if let set = options.rules, !set.isEmpty { live.result.rules = RuleRun(set: set) }
     }
 
     /// Restores the checkpoint (if any), positions every path and commits a first checkpoint.
@@ -96,6 +99,7 @@ public final class Tailer {
                 if k.killed { live.metrics.observeOOM(process: k.processName) }
                 live.noteOOMKill(k, file: path)
             }
+            live.result.rules?.observe(kept)
             onEvent?(kept, path)
         }
         let sink: (Event) -> Void = { event in
@@ -111,7 +115,9 @@ public final class Tailer {
                 let outcome: LineOutcome
                 if let bytes {
                     live.result.inputs[index].bytes += Int64(bytes.count + 1)
+                    if !bytes.isEmpty { live.result.rules?.beginLine(bytes, number: number, input: index) }
                     outcome = bytes.isEmpty ? .skipped(.blank) : dispatcher.parse(bytes, lineNumber: number, emit: sink)
+                    live.result.rules?.endLine()
                 } else {
                     outcome = .skipped(.tooLong)
                 }
