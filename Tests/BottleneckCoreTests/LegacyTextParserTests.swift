@@ -263,6 +263,16 @@ import BottleneckTestSupport
     }
 
     @Test(arguments: boundaryReadSizes)
+    func failedOperationsKeepTheirError(readSize: Int) throws {
+        // 4.0 form of a find killed by maxTimeMS (constructed from the field order of reference §2).
+        let text = "2019-06-18T12:02:03.506+0100 I COMMAND  [conn9] command shop.orders appName: \"api \\\"v2\\\"\" command: find { find: \"orders\", filter: { total: { $gt: 100 } }, maxTimeMS: 1000 } planSummary: COLLSCAN numYields:12 ok:0 errMsg:\"operation exceeded time limit\" errName:MaxTimeMSExpired errCode:50 reslen:200 locks:{} protocol:op_msg 1003ms\n"
+        let r = run(text, readSize: readSize)
+        let op = try #require(r.events.first)
+        #expect(op.errName == "MaxTimeMSExpired" && op.errCode == 50 && op.numYields == 12 && op.reslen == 200)
+        #expect(op.appName == #"api \"v2\""# && op.shape.text == "filter {total: {$gt: ?number}}" && op.durationMillis == 1003)
+    }
+
+    @Test(arguments: boundaryReadSizes)
     func mapReduceWithUnescapedQuoteSurvives(readSize: Int) throws {
         let r = run(try fixture("mongodbjs-mapreduce-2.4.log"), readSize: readSize, year: 2015)
         #expect(r.input.slowOps == 1 && r.events.count == 1)
