@@ -322,5 +322,48 @@ func oomEvents(bytes: [UInt8], readSize: Int, options: AnalysisOptions = Analysi
         #expect(kills.map(\.containerId) == ["39004", "7"])
         #expect(result.inputs[0].recognized == 6)
     }
+
+    @Test func taskTablesOfEveryEraGiveTheLargestTasks() throws {
+        var o = AnalysisOptions()
+        o.year = 2020
+        // rss column (pages) × 4 kB, read from the rows by hand.
+        // 2.6.32 (cpu oom_adj columns): [15597] … 59785 savscand
+        let el6 = try oomEvents("repo-out-of-memory-tests-messages-rhel6-2.6.32-oom_adj-excerpt.txt", readSize: 65_536, options: o).kills
+        #expect(el6[0].largestTasks.first == TaskRSS(pid: 15597, name: "savscand", rssKB: 59_785 * 4))
+        // 3.13 (nr_ptes swapents, uid 275858 overflowing its column): [13536] 275858 13536 8389663 343
+        let c313 = try oomEvents("repo-cadvisor-containerOomExampleLog-3.13-syslog-nohost.txt", readSize: 65_536, options: o).kills
+        #expect(c313[0].largestTasks == [TaskRSS(pid: 13536, name: "memorymonster", rssKB: 343 * 4)])
+        // 5.15 (pgtables_bytes, 7-digit pids and tgids): [3902942] 1000 3902942 3685044 3195335
+        let pve = try oomEvents("repo-oomanalyser-proxmox-5.15.158-pve-lxc-cgroupv2-dmesgT.txt", readSize: 65_536, options: o).kills
+        #expect(pve[0].largestTasks.first == TaskRSS(pid: 3902942, name: "php-fpm", rssKB: 3_195_335 * 4))
+        #expect(pve[0].nodemask == "(null)")
+    }
+
+    @Test(arguments: boundaryReadSizes)
+    func foreignLinesInsideAReportDoNotBreakIt(readSize: Int) {
+        // comm with a space and '#', comm with brackets and a colon; a cron line, a dockerd line and a
+        // mongod logv2 line in the middle of the report.
+        let text = """
+        Mar  1 10:00:00 h1 kernel: [  100.000001] GC Thread#9 invoked oom-killer: gfp_mask=0xcc0(GFP_KERNEL), nodemask=(null),  order=0, oom_score_adj=0
+        Mar  1 10:00:00 h1 kernel: [  100.000002] GC Thread#9 cpuset=/ mems_allowed=0
+        Mar  1 10:00:00 h1 CRON[1822]: (root) CMD (run-parts /etc/cron.hourly)
+        {"t":{"$date":"2020-03-01T10:00:00.100+00:00"},"s":"I","c":"NETWORK","id":22943,"ctx":"listener","msg":"Connection accepted","attr":{}}
+        Mar  1 10:00:00 h1 kernel: [  100.000003] Task in /docker/aaaa killed as a result of limit of /docker/aaaa
+        Mar  1 10:00:00 h1 dockerd[900]: time="2020-03-01T10:00:00Z" level=info msg="shim reaped"
+        Mar  1 10:00:00 h1 kernel: [  100.000004] memory: usage 1024kB, limit 1024kB, failcnt 9
+        Mar  1 10:00:00 h1 kernel: [  100.000005] Killed process 4242 (GC Thread#9) total-vm:4096kB, anon-rss:1000kB, file-rss:24kB, shmem-rss:0kB
+        Mar  1 10:00:01 h1 kernel: [  101.000000] Killed process 4343 (runc:[1:CHILD]) total-vm:2048kB, anon-rss:500kB, file-rss:12kB, shmem-rss:0kB
+
+        """
+        var o = AnalysisOptions()
+        o.year = 2020
+        let (kills, result) = oomEvents(bytes: Array(text.utf8), readSize: readSize, options: o)
+        #expect(kills.map(\.processName) == ["GC Thread#9", "runc:[1:CHILD]"])
+        #expect(kills[0].memcgLimitKB == 1024 && kills[0].taskMemcg == "/docker/aaaa" && kills[0].invoker == "GC Thread#9")
+        #expect(kills[0].nodemask == "(null)" && kills[0].order == 0)
+        // The second kill has no header of its own: nothing of the first report is carried over.
+        #expect(kills[1].memcgLimitKB == nil && !kills[1].headerSeen)
+        #expect(result.inputs[0].skipped[.unrecognized] == 2)
+    }
 }
 

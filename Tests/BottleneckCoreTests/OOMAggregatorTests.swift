@@ -63,4 +63,29 @@ import BottleneckTestSupport
         #expect(byConstraint["CONSTRAINT_NONE"]?.0 == 1)
         #expect(byConstraint["unknown"]?.1 == 1)
     }
+
+    @Test func theSameKillsFromTwoRenderingsAreCountedOnce() throws {
+        // dmesg raw and /dev/kmsg of the same run (same pids, same uptime to the µs), then the iso
+        // rendering twice (same wall-clock seconds).
+        let a = Analyzer(options: AnalysisOptions())
+        for f in ["local-linux-6.18-dmesg-raw.txt", "local-linux-6.18-dev-kmsg.txt", "local-linux-6.18-dmesg-iso.txt", "local-linux-6.18-dmesg-iso.txt"] {
+            let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: fixturePath("oom/" + f))))
+            a.analyze(source: MemorySource(bytes, chunk: 65_536), path: f)
+        }
+        // raw+kmsg give 6; the first iso copy has no uptime, so it is not matched with them: 6 more.
+        #expect(a.result.oom.killCount == 12)
+        #expect(a.result.oom.duplicates == 12)
+        #expect(a.result.oom.crashLoops().map(\.kills) == [3, 3])
+        // With the boot time the uptime copies get wall times 0.43 s from dmesg's: one set of six.
+        var o = AnalysisOptions()
+        o.bootTime = Timestamp.parseISO8601("2026-11-26T14:45:09.435Z")
+        let b = Analyzer(options: o)
+        for f in ["local-linux-6.18-dmesg-raw.txt", "local-linux-6.18-dmesg-iso.txt", "local-linux-6.18-journalctl-k-o-json-killed.txt"] {
+            let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: fixturePath("oom/" + f))))
+            b.analyze(source: MemorySource(bytes, chunk: 65_536), path: f)
+        }
+        #expect(b.result.oom.killCount == 6 && b.result.oom.duplicates == 12)
+        #expect(b.result.oom.crashLoops().map(\.kills) == [3])
+    }
 }
+

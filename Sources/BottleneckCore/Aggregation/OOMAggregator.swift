@@ -8,7 +8,30 @@ public final class OOMAggregator {
 
     public init() {}
 
-    public func add(_ k: OOMKill) { events.append(k) }
+    /// Events dropped because the same kill was already seen (the same log given twice, or
+    /// dmesg and kern.log of one host): same pid and name, and the same uptime to the
+    /// millisecond, or — without an uptime — the same wall-clock second, or wall-clock times
+    /// within 2 s (dmesg -T is up to a second early; syslog stamps are receive times).
+    public private(set) var duplicates: Int64 = 0
+    private struct Key: Hashable { var pid: Int64; var name: String; var killed: Bool; var uptimeMs: Int64?; var second: Int64? }
+    private var seen: Set<Key> = []
+    private var wallTimes: [Key: [Int64]] = [:]
+
+    public func add(_ k: OOMKill) {
+        if let pid = k.pid, k.uptimeSeconds != nil || k.timestamp != nil {
+            let up = k.uptimeSeconds.map { Int64(($0 * 1000).rounded()) }
+            let key = Key(pid: pid, name: k.processName ?? "", killed: k.killed, uptimeMs: up,
+                          second: up == nil ? k.timestamp.map { $0.millis / 1000 } : nil)
+            if !seen.insert(key).inserted { duplicates += 1; return }
+            // Across transports (an uptime-stamped and a wall-stamped copy): wall times within 2 s.
+            if let t = k.timestamp?.millis {
+                let wk = Key(pid: pid, name: k.processName ?? "", killed: k.killed, uptimeMs: nil, second: nil)
+                if let times = wallTimes[wk], times.contains(where: { abs($0 - t) <= 2000 }) { duplicates += 1; return }
+                wallTimes[wk, default: []].append(t)
+            }
+        }
+        events.append(k)
+    }
 
     public var kills: [OOMKill] { events.filter(\.killed) }
     public var killCount: Int64 { Int64(events.reduce(0) { $0 + ($1.killed ? 1 : 0) }) }
@@ -85,7 +108,8 @@ public final class OOMAggregator {
     }
 
     /// Chains kills of the same name whose gaps are at most the window; a chain is a crash loop
-    /// when some window-long span of it holds at least `crashLoopMinKills` kills. Kills with only
+    /// when some window-long span of it holds at least `crashLoopMinKills` kills, of as many
+    /// different pids (a respawned process has a new pid). Kills with only
     /// an uptime are chained among themselves (same input), never with wall-clock ones.
     public func crashLoops() -> [CrashLoop] {
         struct Point { var t: Int64; var k: OOMKill }
@@ -106,7 +130,8 @@ public final class OOMAggregator {
                 var end = start + 1
                 while end < pts.count, pts[end].t - pts[end - 1].t <= crashLoopWindowMillis { end += 1 }
                 let chain = pts[start..<end]
-                if chain.count >= crashLoopMinKills, densest(chain.map(\.t)) >= crashLoopMinKills {
+                if chain.count >= crashLoopMinKills, densest(chain.map(\.t)) >= crashLoopMinKills,
+                   Set(chain.compactMap(\.k.pid)).count >= min(crashLoopMinKills, chain.count) {
                     let times = chain.map(\.t)
                     loops.append(CrashLoop(
                         processName: chain.first!.k.processName ?? "",

@@ -48,6 +48,7 @@ public final class KernelOOMParser: LineParser {
     var learnedYear: Int?
     var journalBoot: Int64?
     var syslogBoot: Int64?
+    var lastSyslogMono: Int64?
     var pairedBoot: Int64?
     var wallByHash: [UInt64: Int64] = [:]
     var monoByHash: [UInt64: Int64] = [:]
@@ -164,6 +165,9 @@ public final class KernelOOMParser: LineParser {
             }
         }
         if let w = t.wall, let mono = L.mono, L.partial != nil || L.transport == .logread {
+            // Uptime going back by more than a second: a reboot, so a new boot time.
+            if let last = lastSyslogMono, mono < last - 1_000_000 { syslogBoot = nil }
+            lastSyslogMono = mono
             let candidate = KernelOOMParser.bootMillis(wall: w, mono: mono)
             if syslogBoot == nil || candidate < syslogBoot! { syslogBoot = candidate }
         }

@@ -3,6 +3,7 @@ enum OOMJSONSection {
     static func write(_ s: OOMSection, inputs: [InputAccounting], to w: inout JSONWriter) {
         w.beginObject("oom")
         w.int("windowMs", s.windowMillis)
+        w.int("duplicateKills", s.duplicates)
         w.beginArray("kills")
         for (k, win) in zip(s.events, s.windows) {
             w.beginObject()

@@ -3,6 +3,8 @@
 public struct OOMSection {
     public var events: [OOMKill]
     public var killCount: Int64
+    /// The same kill seen again (another rendering of the same log): counted once.
+    public var duplicates: Int64
     public var byProcess: [OOMAggregator.Group]
     public var byCgroup: [OOMAggregator.Group]
     public var byConstraint: [OOMAggregator.Group]
@@ -25,6 +27,7 @@ public struct OOMSection {
             }
         }.map(\.element)
         killCount = agg.killCount
+        duplicates = agg.duplicates
         byProcess = agg.byProcess()
         byCgroup = agg.byCgroup()
         byConstraint = agg.byConstraint()

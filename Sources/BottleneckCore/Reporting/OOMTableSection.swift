@@ -9,9 +9,11 @@ enum OOMTableSection {
         var out = "\n\(bold)OOM kills: \(s.killCount)\(reset)"
         let noKill = s.events.count - Int(s.killCount)
         if noKill > 0 { out += " (+\(noKill) report\(noKill == 1 ? "" : "s") with no killable process)" }
+        if s.duplicates > 0 { out += " (\(s.duplicates) duplicate\(s.duplicates == 1 ? "" : "s") of the same kills in other inputs not counted)" }
         out += "\n"
         var rows: [[String]] = [["time (UTC)", "pid", "process", "anon-rss", "usage/limit", "constraint", "cgroup / container", "restart"]]
-        for k in s.events {
+        let maxRows = 40
+        for k in s.events.prefix(maxRows) {
             let time = k.timestamp.map { shortTime($0) } ?? k.uptimeSeconds.map { "uptime \(JSONWriter.formatDouble($0)) s" } ?? "-"
             var usage = "-"
             if let u = k.memcgUsageKB, let l = k.memcgLimitKB {
@@ -24,6 +26,7 @@ enum OOMTableSection {
                          k.anonRssKB.map(kb) ?? "-", usage, constraint, where_, restart])
         }
         out += table(rows, width: options.width)
+        if s.events.count > maxRows { out += "  … \(s.events.count - maxRows) more (all in --format json / ndjson)\n" }
         if s.events.contains(where: \.constraintInferred) {
             out += "  * constraint inferred from the report (kernels before 5.0 print none)\n"
         }
@@ -35,7 +38,8 @@ enum OOMTableSection {
             for l in s.crashLoops {
                 let span = Double(l.last - l.first) / 1000
                 let start = l.wallClock ? shortTime(Timestamp(millis: l.first)) : "uptime \(JSONWriter.formatDouble(Double(l.first) / 1000)) s"
-                let gaps = l.intervalsMillis.map { JSONWriter.formatDouble(Double($0) / 1000) + "s" }.joined(separator: ", ")
+                var gaps = l.intervalsMillis.prefix(12).map { JSONWriter.formatDouble(Double($0) / 1000) + "s" }.joined(separator: ", ")
+                if l.intervalsMillis.count > 12 { gaps += ", … (\(l.intervalsMillis.count - 12) more)" }
                 out += "  \(l.processName) killed \(l.kills)× in \(JSONWriter.formatDouble(span)) s from \(start); intervals \(gaps)"
                 if let j = l.restartJob { out += "; restarted by \(j)" }
                 out += "\n"
