@@ -82,3 +82,17 @@ import BottleneckTestSupport
         #expect(ops == ["find", "count", "aggregate", "update", "delete", "findAndModify", "distinct", "getMore", "find"])
     }
 }
+
+@Suite struct CommandShapeTableTests {
+    /// `hasShapeFields` lets parsers skip commands that cannot shape: it must agree with `role`.
+    @Test func hasShapeFieldsAgreesWithRole() {
+        let keys = ["filter", "sort", "projection", "pipeline", "query", "key", "fields", "update", "updates", "deletes",
+                    "q", "u", "documents", "insert", "getMore", "collection", "indexes"]
+        let ops = ["find", "aggregate", "count", "distinct", "findAndModify", "mapReduce", "mapreduce", "update", "delete",
+                   "insert", "getMore", "createIndexes", "isMaster", "drop", "killCursors", "geoNear", "explain"]
+        for op in ops {
+            let anyRole = keys.contains { CommandShape.role(of: $0, operation: op) != nil }
+            #expect(anyRole == CommandShape.hasShapeFields(operation: op), "\(op)")
+        }
+    }
+}

@@ -280,7 +280,7 @@ public final class LegacyTextParser: LineParser {
                         slots.collect(b, orig, limit: limit, operation: origOp)
                     }
                 }
-            } else if !truncated, let doc = f.command {
+            } else if !truncated, let doc = f.command, CommandShape.hasShapeFields(operation: operation) {
                 slots.collect(b, doc, limit: limit, operation: operation)
             }
         case .query, .getmore:

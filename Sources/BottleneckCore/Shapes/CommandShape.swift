@@ -33,6 +33,17 @@ public enum CommandShape {
         type == "remove" ? "delete" : type
     }
 
+    /// False when no key of an `operation` command can shape (insert, admin commands, ...), so a
+    /// parser may skip looking. Keep in step with `role(of:operation:statement:)`.
+    public static func hasShapeFields(operation: String) -> Bool {
+        switch operation {
+        case "find", "aggregate", "count", "distinct", "findAndModify", "mapReduce", "mapreduce", "update", "delete":
+            return true
+        default:
+            return false
+        }
+    }
+
     /// The role of `key` in a command of `operation`; nil when the key does not shape.
     /// `statement` is true for per-statement write entries (`{q, u, multi, upsert}`).
     public static func role(of key: String, operation: String, statement: Bool = false) -> Role? {
