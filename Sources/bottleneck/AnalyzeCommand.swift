@@ -53,6 +53,9 @@ struct AnalyzeCommand: ParsableCommand {
             help: "MiB for the shape table; past it, rare shapes are folded into an (other) bucket with stated error bounds. 0 = exact, unbounded.")
     var memoryBudget: Int = ShapeBudget.defaultMiB
 
+    @Option(help: "Worker threads: files and large-file chunks are read and parsed in parallel (default: the core count). The report is the same for any value.")
+    var jobs: Int = max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+
     @Option(name: .customLong("max-line-length"), help: "Skip (and count) lines longer than this many bytes.")
     var maxLineLength: Int = 16 << 20
 
@@ -72,6 +75,7 @@ struct AnalyzeCommand: ParsableCommand {
 
     func validate() throws {
         if top < 1 { throw ValidationError("--top must be at least 1") }
+        if jobs < 1 { throw ValidationError("--jobs must be at least 1") }
         if memoryBudget < 0 { throw ValidationError("--memory-budget must be 0 (unbounded) or a number of MiB") }
         if maxLineLength < 1 { throw ValidationError("--max-line-length must be positive") }
         if let since, Timestamp.parseISO8601(since) == nil { throw ValidationError("--since: not an ISO 8601 instant: \(since)") }
@@ -83,6 +87,7 @@ struct AnalyzeCommand: ParsableCommand {
         var options = AnalysisOptions()
         options.maxLineLength = maxLineLength
         options.maxShapes = ShapeBudget.maxShapes(memoryBudgetMiB: memoryBudget)
+        options.jobs = jobs
         options.year = year
         options.bootTime = bootTime.flatMap(Timestamp.parseISO8601)
         options.filter.since = since.flatMap(Timestamp.parseISO8601)
@@ -111,10 +116,10 @@ struct AnalyzeCommand: ParsableCommand {
             }
             for path in inputs {
                 currentPath = path
-                analyzer.analyze(path: path)
+                analyzer.analyze(paths: [path])
             }
         } else {
-            for path in inputs { analyzer.analyze(path: path) }
+            analyzer.analyze(paths: inputs)
         }
         progress?.finish()
 

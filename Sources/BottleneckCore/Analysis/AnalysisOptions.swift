@@ -12,5 +12,9 @@ public struct AnalysisOptions: Sendable {
     /// Most query shapes tracked at once (`--memory-budget`, via `ShapeTable.maxShapes(memoryBudgetMiB:)`);
     /// nil = exact, unbounded.
     public var maxShapes: Int?
+    /// Worker threads for `Analyzer.analyze(paths:)` (`--jobs`); 1 = sequential.
+    public var jobs = 1
+    /// Plain files are split into chunks of about this many bytes, at line boundaries, for `jobs > 1`.
+    public var chunkSize = 16 << 20
     public init() {}
 }

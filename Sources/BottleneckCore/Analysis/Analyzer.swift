@@ -58,43 +58,28 @@ public final class Analyzer {
         result.inputs.append(acct)
     }
 
-    private func analyze(source: ByteSource, index: Int, path: String, accounting acct: inout InputAccounting,
-                         modificationTime: Int64?, raw: FileDescriptorSource?, size: Int64?) {
+    /// The parse context of input `index`: `--year`, else the file's modification year.
+    func parseContext(index: Int, path: String, modificationTime: Int64?) -> ParseContext {
         var year = options.year
         var yearSource: Timestamp? = nil
         if year == nil, let m = modificationTime {
             yearSource = Timestamp(millis: m * 1000)
             year = yearSource!.civil.year
         }
-        let context = ParseContext(input: index, path: path, defaultYear: year, bootTime: options.bootTime,
-                                   yearFromModificationTime: yearSource)
+        return ParseContext(input: index, path: path, defaultYear: year, bootTime: options.bootTime,
+                            yearFromModificationTime: yearSource)
+    }
+
+    private func analyze(source: ByteSource, index: Int, path: String, accounting acct: inout InputAccounting,
+                         modificationTime: Int64?, raw: FileDescriptorSource?, size: Int64?) {
+        let context = parseContext(index: index, path: path, modificationTime: modificationTime)
         let dispatcher = LineDispatcher(context: context, factories: options.parsers)
-        let folder = WriteTwinFolder()
         let reader = LineReader(source: source, readSize: options.readSize, maxLineLength: options.maxLineLength)
-        let filter = options.filter
-        let shapes = result.shapes
-        let oom = result.oom, timeline = result.timeline
-        let onEvent = self.onEvent
+        let pipeline = EventPipeline(filter: options.filter, result: result, onEvent: onEvent)
+        let sink: (Event) -> Void = { pipeline.sink($0) }
         let onProgress = self.onProgress
         let rules = result.rules
-        var filtered: Int64 = 0
-        var unreadable: Int64 = 0
         var nextProgress: Int64 = 64 << 20
-
-        let kept: (Event) -> Void = { kept in
-            if !filter.isEmpty && !filter.accepts(kept) {
-                filtered += 1
-                return
-            }
-            if case .slowOperation(let op) = kept { shapes.add(op); timeline.add(op) }
-            if case .oomKill(let k) = kept { oom.add(k) }
-            rules?.observe(kept)
-            onEvent?(kept)
-        }
-        let sink: (Event) -> Void = { event in
-            if case .slowOperation(let op) = event, op.timestamp == nil { unreadable += 1 }
-            folder.process(event, emit: kept)
-        }
         var local = acct
         do {
             try reader.forEachLine { line in
@@ -118,12 +103,9 @@ public final class Analyzer {
             local.error = error.description
         }
         dispatcher.finish(emit: sink)
-        folder.finish(emit: kept)
         local.bytes = reader.consumed
         local.format = dispatcher.formatSummary
-        local.filteredOut = filtered
-        local.unreadableTimestamps = unreadable
+        pipeline.finish(into: &local)
         acct = local
-        result.foldedWriteTwins += folder.folded
     }
 }

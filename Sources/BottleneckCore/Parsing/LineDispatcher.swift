@@ -34,9 +34,19 @@ public final class LineDispatcher {
 
     /// The input's format: the one that took most lines, or `mixed(a+b)` when several did.
     public var formatSummary: String {
-        let used = parsers.indices.filter { linesByFormat[$0] > 0 }
+        LineDispatcher.formatSummary(names: parsers.map(\.formatName), lines: linesByFormat)
+    }
+
+    /// The summary for per-format line counts (also of several chunks added up).
+    public static func formatSummary(names: [String], lines: [Int]) -> String {
+        let used = names.indices.filter { lines[$0] > 0 }
         if used.isEmpty { return "unknown" }
-        if used.count == 1 { return parsers[used[0]].formatName }
-        return used.map { parsers[$0].formatName }.joined(separator: "+")
+        return used.map { names[$0] }.joined(separator: "+")
+    }
+
+    /// True when every parser that took a line of this input is a `ChunkSafeParser`, so a
+    /// fresh dispatcher at the next line would be in the same state as this one.
+    public var isChunkSafe: Bool {
+        parsers.indices.allSatisfy { linesByFormat[$0] == 0 || (parsers[$0] as? any ChunkSafeParser)?.isChunkSafe == true }
     }
 }
