@@ -365,5 +365,21 @@ func oomEvents(bytes: [UInt8], readSize: Int, options: AnalysisOptions = Analysi
         #expect(kills[1].memcgLimitKB == nil && !kills[1].headerSeen)
         #expect(result.inputs[0].skipped[.unrecognized] == 2)
     }
+
+    @Test func aKillGoesOutWithoutWaitingForTheEndOfInput() {
+        // A live tail never reaches finish(): the kill is emitted once 200 more lines came.
+        let p = KernelOOMParser(context: ParseContext(input: 0, path: "kern.log", defaultYear: 2026))
+        var got: [OOMKill] = []
+        func feed(_ l: String, _ n: Int) {
+            _ = Array(l.utf8).withUnsafeBytes { p.parse($0, lineNumber: n, emit: { if case .oomKill(let k) = $0 { got.append(k) } }) }
+        }
+        feed("Mar 10 10:30:02 db1 kernel: [ 8040.123456] Out of memory: Killed process 2290 (mongod) total-vm:9727504kB, anon-rss:7752844kB, file-rss:0kB, shmem-rss:0kB", 1)
+        feed("Mar 10 10:30:02 db1 kernel: [ 8040.535000] oom_reaper: reaped process 2290 (mongod), now anon-rss:0kB, file-rss:0kB, shmem-rss:0kB", 2)
+        for n in 3...201 { feed("Mar 10 10:30:03 db1 kernel: [ 8041.000000] eth0: link up", n) }
+        #expect(got.isEmpty)
+        feed("Mar 10 10:30:03 db1 kernel: [ 8041.000000] eth0: link up", 202)
+        #expect(got.map(\.pid) == [2290])
+        #expect(got.first?.reaperOutcome == "reaped")
+    }
 }
 

@@ -34,6 +34,8 @@ public final class KernelOOMParser: LineParser {
     /// Kills waiting for their reaper/restart lines or for a boot time.
     var pending: [OOMKill] = []
     var lastKill: (pid: Int64, time: LineTime)?
+    var lastKillLine = 0
+    static let holdLines = 200
     var kernelVersion: String?
 
     var lastMine = -10
@@ -81,6 +83,11 @@ public final class KernelOOMParser: LineParser {
     public func parse(_ line: UnsafeRawBufferPointer, lineNumber: Int, emit: (Event) -> Void) -> LineOutcome {
         let outcome = classify(line, lineNumber: lineNumber, emit: emit)
         if outcome != .notMine { lastMine = lineNumber }
+        // Kills wait for their reaper and restart lines; after a while they go out (a live tail
+        // does not wait for the next report).
+        if !pending.isEmpty, lineNumber - lastKillLine > KernelOOMParser.holdLines, !report.open {
+            flushPending(emit: emit, all: false)
+        }
         return outcome
     }
 

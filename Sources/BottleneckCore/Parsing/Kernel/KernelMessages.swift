@@ -291,6 +291,7 @@ extension KernelOOMParser {
         if report.oomGroup == nil { report.open = false }
         pending.append(e)
         lastKill = (pid, time)
+        lastKillLine = lineNumber
         return true
     }
 
@@ -319,6 +320,7 @@ extension KernelOOMParser {
         var e = newEvent(lineNumber: lineNumber, time: time)
         report.apply(to: &e)
         e.killed = false
+        lastKillLine = lineNumber
         pending.append(e)
         report.summaryConsumed = true
         report.open = false
