@@ -65,6 +65,12 @@ struct AnalyzeCommand: ParsableCommand {
     @Option(name: .customLong("boot-time"), help: "Boot time (ISO 8601) to turn kernel uptime stamps into wall time.")
     var bootTime: String?
 
+    @Option(name: .customLong("oom-window"), help: "Minutes before each OOM kill whose slow queries are compared with the rest.")
+    var oomWindow: Int = 5
+
+    @Option(name: .customLong("crash-loop-window"), help: "Minutes in which 3 OOM kills of one process name make a crash loop.")
+    var crashLoopWindow: Int = 10
+
     @OptionGroup var ruleSource: RulesCommand.Source
 
     @Flag(name: .shortAndLong, help: "No progress bar.")
@@ -90,6 +96,8 @@ struct AnalyzeCommand: ParsableCommand {
         options.jobs = jobs
         options.year = year
         options.bootTime = bootTime.flatMap(Timestamp.parseISO8601)
+        options.oomWindowMillis = Int64(max(1, oomWindow)) * 60_000
+        options.crashLoopWindowMillis = Int64(max(1, crashLoopWindow)) * 60_000
         options.filter.since = since.flatMap(Timestamp.parseISO8601)
         options.filter.until = until.flatMap(Timestamp.parseISO8601)
         options.filter.namespaceGlobs = ns

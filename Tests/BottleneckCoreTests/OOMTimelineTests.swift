@@ -63,6 +63,11 @@ import BottleneckTestSupport
         #expect(out.contains("10:26      13 ops    30,120 ms"))
         #expect(out.contains("10:30       2 ops     2,620 ms"))
         #expect(out.contains("← mongod 2290"))
+        // --oom-window 2: [10:28:02.345, 10:30:02.345) holds 24 aggregations (10:28:05…10:30:00)
+        // and the finds of 10:29 and 10:30.
+        let r2 = try runBottleneck(["analyze", "--no-color", "--oom-window", "2", fixturePath("oom-timeline/mongod.log"), fixturePath("oom-timeline/kern.log")])
+        #expect(r2.stdout.contains("Slow queries before each kill (2 min window)"))
+        #expect(r2.stdout.contains("mongod (pid 2290): 26 slow ops, 60,240 ms"))
     }
 
     @Test func jsonReportHasTheOOMFieldsAndFollowsTheSchema() throws {

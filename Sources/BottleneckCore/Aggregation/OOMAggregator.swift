@@ -4,6 +4,8 @@ public final class OOMAggregator {
     /// Every OOM event in input order (kills and "no killable process" reports).
     public private(set) var events: [OOMKill] = []
     public var crashLoopWindowMillis: Int64 = 10 * 60_000
+    /// The window before each kill in which slow queries are compared with the rest of the input.
+    public var windowMillis: Int64 = 5 * 60_000
     public var crashLoopMinKills = 3
 
     public init() {}

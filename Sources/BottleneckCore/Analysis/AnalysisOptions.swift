@@ -6,6 +6,10 @@ public struct AnalysisOptions: Sendable {
     /// Year for legacy ctime stamps without one; nil = the file's modification year.
     public var year: Int?
     public var bootTime: Timestamp?
+    /// OOM report: the window before each kill compared with the rest (`--oom-window`), and the
+    /// span in which 3 kills of one name make a crash loop (`--crash-loop-window`).
+    public var oomWindowMillis: Int64 = 5 * 60_000
+    public var crashLoopWindowMillis: Int64 = 10 * 60_000
     public var parsers: [ParserFactory] = ParserRegistry.all
     /// Rules applied to lines, events and shapes (nil: none). See Rules/.
     public var rules: RuleSet?

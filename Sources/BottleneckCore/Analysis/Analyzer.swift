@@ -30,6 +30,8 @@ public final class Analyzer {
     public init(options: AnalysisOptions) {
         self.options = options
         self.result = AnalysisResult(maxShapes: options.maxShapes)
+        result.oom.windowMillis = options.oomWindowMillis
+        result.oom.crashLoopWindowMillis = options.crashLoopWindowMillis
         if let set = options.rules, !set.isEmpty { result.rules = RuleRun(set: set) }
     }
 

@@ -15,8 +15,9 @@ public struct OOMSection {
     public var windows: [Timeline.KillWindow?]
     public var windowMillis: Int64
 
-    public init(result: AnalysisResult, windowMillis: Int64 = 5 * 60_000) {
+    public init(result: AnalysisResult) {
         let agg = result.oom
+        let windowMillis = agg.windowMillis
         // Events in time order (wall time first; uptime-only ones after, in input order).
         events = agg.events.enumerated().sorted { a, b in
             switch (a.element.timestamp, b.element.timestamp) {
