@@ -56,6 +56,10 @@ struct TailCommand: ParsableCommand {
     @Option(name: .customLong("max-series"), help: "Label sets per metric before the rest is folded into 'other'.")
     var maxSeries: Int = 200
 
+    @Option(name: .customLong("memory-budget"),
+            help: "MiB for the since-start shape table; beyond it the rarest shapes fold into (other) (0 = unbounded).")
+    var memoryBudget: Int = ShapeBudget.defaultMiB
+
     @Option(name: .customLong("rotate-wait"), help: "Seconds a rotated file stays open for late writes.")
     var rotateWait: Double = 5
 
@@ -76,6 +80,7 @@ struct TailCommand: ParsableCommand {
         if interval <= 0 || window <= 0 || pollInterval <= 0 || checkpointSeconds <= 0 || rotateWait < 0 {
             throw ValidationError("--interval, --window, --poll-interval and --checkpoint-seconds must be positive")
         }
+        if memoryBudget < 0 { throw ValidationError("--memory-budget must be 0 (unbounded) or a number of MiB") }
         if checkpointLines < 1 || maxSeries < 1 || top < 1 || maxLineLength < 1 {
             throw ValidationError("--checkpoint-lines, --max-series, --top and --max-line-length must be at least 1")
         }
@@ -104,7 +109,8 @@ struct TailCommand: ParsableCommand {
         o.verbose = verbose
 
         let stopFD = StopSignal.install()
-        let live = LiveState(paths: files, maxSeries: maxSeries, windowMillis: o.windowMillis)
+        let live = LiveState(paths: files, maxSeries: maxSeries, windowMillis: o.windowMillis,
+                             maxShapes: ShapeBudget.maxShapes(memoryBudgetMiB: memoryBudget))
         let store: TailStateStore?
         do {
             store = try state.map { try TailStateStore(path: $0) }

@@ -42,6 +42,36 @@ func slowQueryLine(seq: Int, ns: String = "db.c", ms: Int = 120, field: String =
         #expect(withoutTimeline(restored) == withoutTimeline(original))
     }
 
+    @Test func boundedTableRoundTripsWithItsOtherBucketAndErrors() throws {
+        var text = ""
+        for i in 0..<600 {
+            // 12 shapes with very different frequencies; a table of 4 must evict.
+            let k = i % 37 < 20 ? 0 : i % 12
+            text += slowQueryLine(seq: i, ns: "db.c\(k)", ms: 50 + i % 700) + "\n"
+        }
+        var options = AnalysisOptions()
+        options.maxShapes = 4
+        let original = analyzeText(text, readSize: 65_536, options: options)
+        #expect(original.shapes.evictions > 0)
+        let other = try #require(original.shapes.other)
+        let decoded = try original.shapes.aggregates.map { try AggregateCoding.decodeShape(AggregateCoding.encode($0)) }
+        let restored = AnalysisResult(maxShapes: 4)
+        restored.inputs = original.inputs
+        AggregateCoding.restore(into: restored.shapes, decoded, operations: original.shapes.operations,
+                                other: try AggregateCoding.decodeShape(AggregateCoding.encode(other)),
+                                evictions: original.shapes.evictions)
+        #expect(restored.shapes.maxCountError == original.shapes.maxCountError)
+        #expect(restored.shapes.maxCountError > 0)
+        // Everything but the per-minute timeline (not checkpointed) is equal: kept shapes, their
+        // count errors, the (other) bucket.
+        func withoutTimeline(_ r: AnalysisResult) -> Substring {
+            let text = JSONReporter().render(Report(result: r), options: ReportOptions())
+            return text[..<(text.range(of: "\"timeline\"")?.lowerBound ?? text.endIndex)]
+        }
+        #expect(withoutTimeline(restored) == withoutTimeline(original))
+        #expect(withoutTimeline(restored).contains("\"otherShapes\": {"))
+    }
+
     @Test func accountingRoundTrips() throws {
         var a = InputAccounting(path: "/var/log/mongodb/mongod.log")
         a.format = "logv2"

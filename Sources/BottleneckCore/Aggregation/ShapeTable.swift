@@ -181,8 +181,18 @@ public final class ShapeTable {
 
 // Checkpoint hook (tail --state, Store/AggregateCoding.swift): put back restored aggregates.
 extension ShapeTable {
-    func restore(_ aggregates: [ShapeAggregate], operations: Int64) {
+    func restore(_ aggregates: [ShapeAggregate], operations: Int64, other: ShapeAggregate? = nil, evictions: Int64 = 0) {
         for a in aggregates { byId[a.shape.id] = a }
         self.operations = operations
+        self.other = other
+        self.evictions = evictions
+        if let k = maxShapes, byId.count > k {
+            for victim in byId.values.sorted(by: ShapeTable.less)[..<(byId.count - k)] {
+                byId.removeValue(forKey: victim.shape.id)
+                otherBucket().merge(victim)
+                self.evictions += 1
+            }
+        }
+        if self.evictions > 0 && maxShapes != nil { buildHeap() }
     }
 }

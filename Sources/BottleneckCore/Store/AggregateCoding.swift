@@ -33,10 +33,17 @@ public enum AggregateCoding {
     static let accountingVersion: UInt8 = 1
 
     /// A table holding restored aggregates (as they were, not copies).
-    public static func table(from aggregates: [ShapeAggregate], operations: Int64) -> ShapeTable {
-        let t = ShapeTable()
-        t.restore(aggregates, operations: operations)
+    public static func table(from aggregates: [ShapeAggregate], operations: Int64, maxShapes: Int? = nil,
+                             other: ShapeAggregate? = nil, evictions: Int64 = 0) -> ShapeTable {
+        let t = ShapeTable(maxShapes: maxShapes)
+        t.restore(aggregates, operations: operations, other: other, evictions: evictions)
         return t
+    }
+
+    /// Puts checkpointed aggregates into an empty table (as a restart does).
+    public static func restore(into table: ShapeTable, _ aggregates: [ShapeAggregate], operations: Int64,
+                               other: ShapeAggregate? = nil, evictions: Int64 = 0) {
+        table.restore(aggregates, operations: operations, other: other, evictions: evictions)
     }
 
     public static func encode(_ a: ShapeAggregate) -> [UInt8] {
@@ -48,6 +55,7 @@ public enum AggregateCoding {
         w.u64(a.shape.id)
         w.bool(a.shape.isTruncated)
         w.i64(a.count)
+        w.i64(a.countError)
         w.i64(a.durationTotal)
         encode(a.histogram, &w)
         w.varint(a.plans.count)
@@ -79,6 +87,7 @@ public enum AggregateCoding {
         let truncated = try r.bool()
         var f = ShapeAggregateFields()
         f.count = try r.i64()
+        let countError = try r.i64()
         f.durationTotal = try r.i64()
         f.histogram = try decodeHistogram(&r)
         let nPlans = try r.varint()
@@ -101,6 +110,7 @@ public enum AggregateCoding {
         guard r.atEnd else { throw DecodeError("trailing bytes in shape record") }
         let a = ShapeAggregate(namespace: ns, operation: op, shape: QueryShape(text: text, id: id, isTruncated: truncated))
         a.restore(f)
+        a.countError = countError
         return a
     }
 

@@ -8,6 +8,9 @@ public struct TailCheckpoint {
     public var readers: [String: [SavedReader]] = [:]
     public var inputs: [InputAccounting] = []
     public var shapes: [ShapeAggregate] = []
+    /// The bounded table's bucket of evicted shapes, and how many evictions it holds.
+    public var otherShapes: ShapeAggregate?
+    public var evictions: Int64 = 0
     public var operations: Int64 = 0
     public var foldedWriteTwins: Int64 = 0
     public var metrics: [UInt8] = []
@@ -55,6 +58,7 @@ public final class TailStateStore {
                     active INTEGER NOT NULL, PRIMARY KEY(path, seq));
                 CREATE TABLE IF NOT EXISTS inputs(path TEXT PRIMARY KEY, accounting BLOB NOT NULL);
                 CREATE TABLE IF NOT EXISTS shapes(id INTEGER PRIMARY KEY, aggregate BLOB NOT NULL);
+                CREATE TABLE IF NOT EXISTS other_shapes(id INTEGER PRIMARY KEY CHECK(id = 1), aggregate BLOB NOT NULL);
                 CREATE TABLE IF NOT EXISTS metrics(id INTEGER PRIMARY KEY CHECK(id = 1), series BLOB NOT NULL);
                 """)
             let v = try db.query("SELECT value FROM meta WHERE key = 'schema'")
@@ -83,6 +87,10 @@ public final class TailStateStore {
             cp.operations = m["operations"] ?? 0
             cp.foldedWriteTwins = m["folded_write_twins"] ?? 0
             cp.checkpoints = m["checkpoints"] ?? 0
+            cp.evictions = m["evictions"] ?? 0
+            if let blob = try db.query("SELECT aggregate FROM other_shapes WHERE id = 1").first?.first?.blob {
+                cp.otherShapes = try AggregateCoding.decodeShape(blob)
+            }
             for row in try db.query("SELECT path, name, dev, ino, fp_len, fp_hash, byte_offset, marker_len, marker_hash, active FROM readers ORDER BY path, seq") {
                 guard case .text(let p) = row[0], case .text(let name) = row[1] else { continue }
                 let i = row.dropFirst(2).map { $0.int ?? 0 }
@@ -108,8 +116,10 @@ public final class TailStateStore {
     }
 
     /// Commits one checkpoint in a single transaction. `shapes` are the aggregates changed since
-    /// the last successful checkpoint (the others are already stored).
+    /// the last successful checkpoint (the others are already stored); `removedShapes` the ids
+    /// evicted from a bounded table since then (now counted in `otherShapes`).
     public func save(readers: [String: [SavedReader]], inputs: [InputAccounting], shapes: [ShapeAggregate],
+                     removedShapes: [UInt64] = [], otherShapes: ShapeAggregate? = nil, evictions: Int64 = 0,
                      operations: Int64, foldedWriteTwins: Int64, metrics: [UInt8], checkpoints: Int64) throws(StateError) {
         do {
             try db.transaction { () throws(SQLiteError) in
@@ -130,9 +140,16 @@ public final class TailStateStore {
                 for s in shapes {
                     try db.run("INSERT OR REPLACE INTO shapes VALUES (?,?)", [.int(Int64(bitPattern: s.shape.id)), .blob(AggregateCoding.encode(s))])
                 }
+                for id in removedShapes {
+                    try db.run("DELETE FROM shapes WHERE id = ?", [.int(Int64(bitPattern: id))])
+                }
+                if let o = otherShapes {
+                    try db.run("INSERT OR REPLACE INTO other_shapes VALUES (1, ?)", [.blob(AggregateCoding.encode(o))])
+                }
                 try db.run("INSERT OR REPLACE INTO metrics VALUES (1, ?)", [.blob(metrics)])
                 for (k, v) in [("schema", Self.schemaVersion), ("operations", operations),
-                               ("folded_write_twins", foldedWriteTwins), ("checkpoints", checkpoints)] {
+                               ("folded_write_twins", foldedWriteTwins), ("checkpoints", checkpoints),
+                               ("evictions", evictions)] {
                     try db.run("INSERT OR REPLACE INTO meta VALUES (?,?)", [.text(k), .int(v)])
                 }
             }

@@ -8,7 +8,7 @@ public final class LiveState: @unchecked Sendable {
         return m
     }()
     /// Per followed path accounting (`inputs`, in argument order) and the since-start shapes.
-    public let result = AnalysisResult()
+    public let result: AnalysisResult
     public let metrics: MetricsRegistry
     public let window: SlidingWindow
     /// The last OOM kills seen, newest last.
@@ -20,9 +20,11 @@ public final class LiveState: @unchecked Sendable {
     /// Monotonic milliseconds at start.
     public let startedAt: Int64
 
-    public init(paths: [String], maxSeries: Int, windowMillis: Int64) {
+    /// `maxShapes` bounds the since-start shape table (Space-Saving, see `ShapeTable`).
+    public init(paths: [String], maxSeries: Int, windowMillis: Int64, maxShapes: Int? = nil) {
+        result = AnalysisResult(maxShapes: maxShapes)
         metrics = MetricsRegistry(maxSeries: maxSeries)
-        window = SlidingWindow(spanMillis: windowMillis)
+        window = SlidingWindow(spanMillis: windowMillis, maxShapes: maxShapes)
         result.inputs = paths.map { InputAccounting(path: $0) }
         startedAt = Clock.monotonicMillis()
     }

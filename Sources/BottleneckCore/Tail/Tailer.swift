@@ -32,6 +32,9 @@ public final class Tailer {
     private var followers: [FollowedFile] = []
     private var dispatchers: [LineDispatcher] = []
     private var dirtyShapes: Set<UInt64> = []
+    /// Shape ids the state file holds (to delete those a bounded table evicted).
+    private var storedShapes: Set<UInt64> = []
+    private var savedEvictions: Int64 = 0
     private var linesSinceCheckpoint: Int64 = 0
     private var lastSaved: [String: [SavedReader]] = [:]
 
@@ -60,7 +63,8 @@ public final class Tailer {
             for a in cp.inputs {
                 if let i = options.paths.firstIndex(of: a.path) { live.result.inputs[i] = a }
             }
-            live.result.shapes.restore(cp.shapes, operations: cp.operations)
+            live.result.shapes.restore(cp.shapes, operations: cp.operations, other: cp.otherShapes, evictions: cp.evictions)
+            storedShapes = Set(cp.shapes.map(\.shape.id))
             live.result.foldedWriteTwins = cp.foldedWriteTwins
             live.checkpoints = cp.checkpoints
             do { try live.metrics.restore(cp.metrics) } catch {
@@ -92,10 +96,12 @@ public final class Tailer {
             switch kept {
             case .slowOperation(let op):
                 live.result.shapes.add(op)
+                live.result.timeline.add(op)
                 live.metrics.observe(op)
                 live.window.add(op, now: Clock.monotonicMillis())
                 dirtyShapes.insert(op.shape.id)
             case .oomKill(let k):
+                live.result.oom.add(k)
                 if k.killed { live.metrics.observeOOM(process: k.processName) }
                 live.noteOOMKill(k, file: path)
             }
@@ -162,12 +168,21 @@ public final class Tailer {
         let readers = Dictionary(uniqueKeysWithValues: followers.map { ($0.path, $0.saved()) })
         if !force && linesSinceCheckpoint == 0 && readers == lastSaved { return }
         refreshFormats()
-        let shapes = dirtyShapes.compactMap { live.result.shapes.byId[$0] }
+        let table = live.result.shapes
+        let shapes = dirtyShapes.compactMap { table.byId[$0] }
+        var removed: [UInt64] = []
+        if table.evictions != savedEvictions {
+            removed = storedShapes.filter { table.byId[$0] == nil }
+        }
         do {
             try store.save(readers: readers, inputs: live.result.inputs, shapes: shapes,
+                           removedShapes: removed, otherShapes: table.other, evictions: table.evictions,
                            operations: live.result.shapes.operations, foldedWriteTwins: live.result.foldedWriteTwins,
                            metrics: live.metrics.encode(), checkpoints: live.checkpoints + 1)
             live.withLock { live.checkpoints += 1 }
+            for s in shapes { storedShapes.insert(s.shape.id) }
+            for id in removed { storedShapes.remove(id) }
+            savedEvictions = table.evictions
             dirtyShapes.removeAll(keepingCapacity: true)
             linesSinceCheckpoint = 0
             lastSaved = readers
