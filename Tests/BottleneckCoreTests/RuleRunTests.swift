@@ -194,4 +194,22 @@ import BottleneckTestSupport
         #expect(f.message == "java killed 4 times in an hour (2 matching kills)")
         #expect(f.subject == .kill(process: "java", host: nil, pid: nil, time: kills[4].timestamp, input: 0, line: 50))
     }
+
+    /// Two kills of mongod, each read from dmesg and from syslog (same pids): 2 kills, not 4.
+    @Test func duplicateKillsFromTwoInputsCountOnce() throws {
+        let rules = try ShippedRules.load().filter { $0.id == "oom-crash-loop" }
+        func kill(pid: Int64, minute: Int64, input: Int) -> OOMKill {
+            var k = OOMKill(format: "test", source: SourceLocation(input: input, line: Int(minute)))
+            k.processName = "mongod"
+            k.pid = pid
+            k.timestamp = Timestamp(millis: 1_700_000_000_000 + minute * 60_000)
+            return k
+        }
+        let twice = [kill(pid: 10, minute: 0, input: 0), kill(pid: 20, minute: 5, input: 0),
+                     kill(pid: 10, minute: 0, input: 1), kill(pid: 20, minute: 5, input: 1)]
+        #expect(Self.report([], kills: twice, rules: rules).rules.findings.isEmpty)
+        let three = twice + [kill(pid: 30, minute: 9, input: 1)]
+        let f = try #require(Self.report([], kills: three, rules: rules).rules.findings.first)
+        #expect(f.message.hasPrefix("mongod was killed by the OOM killer 3 times within an hour"))
+    }
 }

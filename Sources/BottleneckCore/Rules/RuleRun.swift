@@ -33,8 +33,8 @@ public final class RuleRun {
     private(set) var eventGroups: [GroupKey: EventGroup] = [:]
     private(set) var killGroups: [KillKey: KillGroup] = [:]
     private(set) var aborts: [Int: RuleAbort] = [:]
-    /// (time ms, process name) of the kills of the last hour, oldest first.
-    private var recentKills: [(Int64, String)] = []
+    /// (time ms, host/process name, pid) of the kills of the last hour, oldest first.
+    private var recentKills: [(time: Int64, name: String, pid: Int64?)] = []
     private(set) var totalKills: Int64 = 0
 
     private var line: UnsafeRawBufferPointer?
@@ -94,13 +94,14 @@ public final class RuleRun {
         let name = (kill.host.map { $0 + "/" } ?? "") + (kill.processName ?? "?")
         let now = kill.timestamp?.millis ?? kill.uptimeSeconds.map { Int64($0 * 1000) }
         if let now {
-            recentKills.removeAll { now - $0.0 > 3_600_000 || $0.0 > now }
-            recentKills.append((now, name))
+            recentKills.removeAll { now - $0.time > 3_600_000 || $0.time > now }
+            recentKills.append((now, name, kill.pid))
         } else {
-            recentKills.append((recentKills.last?.0 ?? 0, name))
+            recentKills.append((recentKills.last?.time ?? 0, name, kill.pid))
         }
-        let subject = KillSubject(kill: kill, killsLastHour: recentKills.count,
-                                  sameProcessKillsLastHour: recentKills.filter { $0.1 == name }.count)
+        // The same kill read from two inputs (dmesg and syslog) has the same pid: count it once.
+        let subject = KillSubject(kill: kill, killsLastHour: RuleRun.distinctKills(recentKills),
+                                  sameProcessKillsLastHour: RuleRun.distinctKills(recentKills.filter { $0.name == name }))
         guard !set.killRules.isEmpty else { return }
         let reader = KillReader(subject: subject)
         for r in set.killRules {
@@ -117,6 +118,15 @@ public final class RuleRun {
             case .no: break
             }
         }
+    }
+
+    static func distinctKills(_ kills: [(time: Int64, name: String, pid: Int64?)]) -> Int {
+        var pids = Set<String>()
+        var unknown = 0
+        for k in kills {
+            if let pid = k.pid { pids.insert("\(k.name)#\(pid)") } else { unknown += 1 }
+        }
+        return pids.count + unknown
     }
 
     private func addEvent(rule r: Int, shape: UInt64?, ms: Int64, values: OperationReader?) {

@@ -41,8 +41,8 @@ public enum KillFields {
             case .memcgLimitMB: return FieldSpec(rawValue, .number, "memcg limit, MB")
             case .memcgUsageRatio: return FieldSpec(rawValue, .number, "memcg usage / limit")
             case .topTaskRssShare: return FieldSpec(rawValue, .number, "largest task rss / rss of all listed tasks (0..1)")
-            case .killsLastHour: return FieldSpec(rawValue, .number, "kills in the hour up to this one, this one included")
-            case .sameProcessKillsLastHour: return FieldSpec(rawValue, .number, "kills of the same process name in that hour")
+            case .killsLastHour: return FieldSpec(rawValue, .number, "kills (distinct pids) in the hour up to this one, this one included")
+            case .sameProcessKillsLastHour: return FieldSpec(rawValue, .number, "kills (distinct pids) of the same process name on the same host in that hour")
             }
         }
     }
