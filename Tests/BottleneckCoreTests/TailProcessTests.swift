@@ -199,7 +199,13 @@ import BottleneckTestSupport
         let post = try httpRequest(port: tail.port, "POST /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nConnection: close\r\n\r\nhello")
         #expect(post.status == 405)
 
-        // Bound to 127.0.0.1 only: the same port on another address of this machine refuses.
+        // Bound to 127.0.0.1 only: the kernel's socket table shows the listener on 127.0.0.1
+        // (0100007F), and the same port on another address of this machine refuses.
+        let portHex = String(format: "%04X", Int(tail.port))
+        let listeners = try String(contentsOfFile: "/proc/net/tcp", encoding: .utf8).split(separator: "\n")
+            .map { $0.split(separator: " ") }
+            .filter { $0.count > 3 && $0[1].hasSuffix(":" + portHex) && $0[3] == "0A" }
+        #expect(listeners.map { String($0[1]) } == ["0100007F:" + portHex])
         for addr in nonLoopbackIPv4Addresses() {
             #expect(throws: HarnessError.self) { _ = try httpRequest(port: tail.port, host: addr, "GET /healthz HTTP/1.1\r\n\r\n") }
         }

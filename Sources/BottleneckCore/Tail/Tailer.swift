@@ -37,6 +37,12 @@ public final class Tailer {
     private var savedEvictions: Int64 = 0
     private var linesSinceCheckpoint: Int64 = 0
     private var lastSaved: [String: [SavedReader]] = [:]
+    /// Per path: emits what parsers and the twin folder still hold (multi-line OOM reports,
+    /// kills waiting for their reaper line, held write twins) once the file has gone quiet.
+    private var flushers: [() -> Void] = []
+    private var lastLineAt: [Int64] = []
+    private var flushedAt: [Int64] = []
+    static let idleFlushMillis: Int64 = 1000
 
     /// Each kept event with the followed path it came from (NDJSON streaming).
     public var onEvent: ((Event, String) -> Void)?
@@ -113,10 +119,17 @@ public final class Tailer {
             folder.process(event, emit: keep)
             live.result.foldedWriteTwins += folder.folded - before
         }
+        flushers.append {
+            dispatcher.finish(emit: sink)
+            folder.finish(emit: keep)
+        }
+        lastLineAt.append(0)
+        flushedAt.append(0)
         return FollowedFile(
             path: path, maxLineLength: options.maxLineLength, rotateWaitMillis: options.rotateWaitMillis,
             onLine: { [unowned self] bytes in
                 linesSinceCheckpoint += 1
+                lastLineAt[index] = Clock.monotonicMillis()
                 let number = Int(live.result.inputs[index].lines + 1)
                 let outcome: LineOutcome
                 if let bytes {
@@ -159,6 +172,16 @@ public final class Tailer {
         flushNotices()
         onBatch?()
         return more
+    }
+
+    /// Lets parsers emit what they hold for paths quiet for `idleFlushMillis` (or all, at exit).
+    func flushIdle(all: Bool = false) {
+        let now = Clock.monotonicMillis()
+        for i in flushers.indices where lastLineAt[i] > flushedAt[i] && (all || now - lastLineAt[i] >= Tailer.idleFlushMillis) {
+            live.withLock { flushers[i]() }
+            flushedAt[i] = now
+        }
+        onBatch?()
     }
 
     /// Commits a checkpoint when one is due (or `force`). Failures are counted and reported,
@@ -210,6 +233,7 @@ public final class Tailer {
                 if watcher.wait(timeoutMillis: Int(max(wait, 0))) == .stop { break }
             }
             more = pollOnce()
+            if !more { flushIdle() }
             let now = Clock.monotonicMillis()
             if linesSinceCheckpoint >= options.checkpointLines || now >= nextCheckpoint {
                 checkpoint()
@@ -221,6 +245,7 @@ public final class Tailer {
                 nextInterval = max(nextInterval + options.intervalMillis, now + options.intervalMillis / 2)
             }
         }
+        flushIdle(all: true)
         checkpoint()
     }
 
