@@ -18,6 +18,12 @@ struct LegacyOpFields {
     var plan: Range<Int>?
     /// A document did not close before the end (corrupted or cut line).
     var broken = false
+    /// Set before `read` for write statements (`update`, `delete`): their `command: { q, u }` is a
+    /// statement, walked for its shape parts while it is skipped.
+    var statementOperation: String?
+    /// Shape parts collected while skipping the command document (one walk instead of two);
+    /// nil when the command was only skipped.
+    var slots: PartSlots?
 
     var keysExamined: Int64?
     var docsExamined: Int64?
@@ -157,6 +163,19 @@ struct LegacyOpFields {
             p = e
             while p < limit, b[p] == 0x20 { p += 1 }
             guard p < limit, b[p] == UInt8(ascii: "{") else { return p }
+        }
+        // 2.6+ names the command before its document: walk it once for its shape parts.
+        var operation = statementOperation
+        if operation == nil, let n = commandName {
+            operation = CommandShape.operation(forCommand: String(decoding: B(rebasing: b[n]), as: UTF8.self))
+        }
+        if let op = operation, CommandShape.hasShapeFields(operation: op) {
+            var s = PartSlots()
+            let end = s.collect(b, from: p, to: limit, operation: op, statement: statementOperation != nil)
+            if !(end > p && b[end - 1] == UInt8(ascii: "}")) { broken = true }
+            slots = s
+            command = p..<end
+            return end
         }
         let d = skipDoc(b, p, limit)
         command = p..<d.end

@@ -30,7 +30,14 @@ struct PartSlots {
     /// Top-level fields of a command document (or a write statement's `{ q, u }`) that feed
     /// `operation`'s shape.
     mutating func collect(_ b: B, _ doc: Range<Int>, limit: Int, operation: String, statement: Bool = false) {
-        var r = ShellShapeReader(b, from: doc.lowerBound + 1, to: doc.upperBound)
+        collect(b, from: doc.lowerBound, to: doc.upperBound, operation: operation, statement: statement)
+    }
+
+    /// The same for the document starting at `start` (its `{`), read no further than `end`;
+    /// returns the position after its closing `}` (or where reading stopped).
+    @discardableResult
+    mutating func collect(_ b: B, from start: Int, to end: Int, operation: String, statement: Bool = false) -> Int {
+        var r = ShellShapeReader(b, from: start + 1, to: end)
         while let k = r.nextKey() {
             if r.valueIsMissing() { continue }
             r.skipSpaces()
@@ -52,13 +59,14 @@ struct PartSlots {
                     if e.nextElement(), e.i < e.end, b[e.i] == UInt8(ascii: "{") {
                         let s = e.i
                         e.skipValue()
-                        collect(b, s..<e.i, limit: limit, operation: operation, statement: true)
+                        collect(b, s..<e.i, limit: end, operation: operation, statement: true)
                     }
                 }
             default:
-                r.i = set(role, b, r.i, limit: doc.upperBound)
+                r.i = set(role, b, r.i, limit: end)
             }
         }
+        return r.i
     }
 
     /// A legacy `query:` document: `{ $query: …, $orderby: … }` and `{ query: …, orderby: … }`

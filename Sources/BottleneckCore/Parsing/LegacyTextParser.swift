@@ -150,6 +150,8 @@ public final class LegacyTextParser: LineParser {
 
     func event(_ b: UnsafeRawBufferPointer, lineNumber: Int, header h: LegacyHeader, head: OpHead) -> SlowOperation {
         var f = LegacyOpFields()
+        if head.kind == .update { f.statementOperation = "update" }
+        if head.kind == .remove { f.statementOperation = "delete" }
         if let resume = head.resumeAt {
             // Before the cut: the command's name and first field; after it: the counters.
             f.read(b, from: head.fieldsStart, to: resume)
@@ -281,7 +283,7 @@ public final class LegacyTextParser: LineParser {
                     }
                 }
             } else if !truncated, let doc = f.command, CommandShape.hasShapeFields(operation: operation) {
-                slots.collect(b, doc, limit: limit, operation: operation)
+                if let s = f.slots { slots = s } else { slots.collect(b, doc, limit: limit, operation: operation) }
             }
         case .query, .getmore:
             operation = head.kind == .query ? "find" : "getMore"
@@ -289,7 +291,9 @@ public final class LegacyTextParser: LineParser {
         case .update, .remove:
             operation = head.kind == .update ? "update" : "delete"
             if !truncated {
-                if let doc = f.command {
+                if let s = f.slots {
+                    slots = s
+                } else if let doc = f.command {
                     slots.collect(b, doc, limit: limit, operation: operation, statement: true)
                 } else {
                     if let q = f.query { slots.set(.filter, b, q.lowerBound, limit: limit) }
