@@ -121,6 +121,20 @@ import BottleneckTestSupport
         #expect(zip(stamps, stamps.dropFirst()).allSatisfy { $0 < $1 })
     }
 
+    @Test(arguments: boundaryReadSizes)
+    func aRolloverBetweenTwoOperationsIsSeenOnTheLinesBetween(readSize: Int) {
+        // An operation in December, connection lines in January and March, an operation in
+        // August: the August operation is in the next year (constructed 2.4 lines).
+        let text = [
+            "Tue Dec 31 23:59:00.000 [conn4] query test.docs query: { a: 1 } ntoreturn:0 nreturned:1 reslen:68 150ms",
+            "Wed Jan  1 00:01:26.542 [initandlisten] connection accepted from 127.0.0.1:55666 #1 (1 connection now open)",
+            "Sat Mar  1 00:01:26.542 [initandlisten] connection accepted from 127.0.0.1:55667 #2 (2 connections now open)",
+            "Fri Aug  1 10:00:00.000 [conn4] query test.docs query: { a: 1 } ntoreturn:0 nreturned:1 reslen:68 150ms",
+        ].joined(separator: "\n")
+        let r = run(text, readSize: readSize, year: 2013)
+        #expect(r.events.map { $0.timestamp?.iso8601 ?? "-" } == ["2013-12-31T23:59:00.000Z", "2014-08-01T10:00:00.000Z"])
+    }
+
     @Test func yearFromModificationTimeStartsTheYearBeforeWhenTheFileStartsLater() throws {
         // The file was last written in January 2014, so its December lines are from 2013.
         let mtime = Timestamp.fromCivil(year: 2014, month: 1, day: 3, hour: 0, minute: 0, second: 0)
@@ -384,5 +398,44 @@ import BottleneckTestSupport
             a.analyze(source: MemorySource(text, chunk: 7), path: "flipped.log")
             #expect(a.result.inputs[0].balanced && a.result.inputs[0].lines == 400)
         }
+    }
+}
+
+/// `--jobs`: ISO-stamped legacy files are split into chunks; ctime files (years learned from
+/// earlier lines) are read to the end by their first chunk. Both give the sequential report.
+@Suite struct LegacyTextParallelTests {
+    func report(_ path: String, jobs: Int, chunkSize: Int) -> (String, [String]) {
+        var o = AnalysisOptions()
+        o.jobs = jobs
+        o.chunkSize = chunkSize
+        o.year = 2013
+        let a = Analyzer(options: o)
+        var events: [String] = []
+        a.onEvent = { if case .slowOperation(let op) = $0 { events.append("\(op.source.line) \(op.shape.idHex) \(op.timestamp?.iso8601 ?? "-")") } }
+        a.analyze(paths: [path])
+        return (JSONReporter().render(Report(result: a.result), options: ReportOptions()), events)
+    }
+
+    @Test func chunkedLegacyFilesGiveTheSequentialReport() {
+        for name in ["awslabs-mongod-3.6.17.log", "awslabs-mongodb-4.2.8.log", "mtools-mongod-2.2.5.log", "talk-case2-slow-counts.txt"] {
+            let one = report(fixturePath(name), jobs: 1, chunkSize: 1 << 30)
+            for size in [97, 4_096] {
+                let par = report(fixturePath(name), jobs: 2, chunkSize: size)
+                #expect(par.0 == one.0, "\(name), chunk \(size)")
+                #expect(par.1 == one.1, "\(name), chunk \(size)")
+            }
+        }
+    }
+
+    @Test func chunkSafetyEndsAtTheFirstStampWithoutAYear() {
+        let p = LegacyTextParser(context: ParseContext(input: 0, path: "x", defaultYear: 2013))
+        func feed(_ s: String) {
+            var bytes = Array(s.utf8)
+            bytes.withUnsafeMutableBytes { _ = p.parse(UnsafeRawBufferPointer($0), lineNumber: 1) { _ in } }
+        }
+        feed("2020-11-10T13:33:12.438-0600 I NETWORK  [conn2] end connection 127.0.0.1:1 (1 connection now open)")
+        #expect(p.isChunkSafe)
+        feed("Wed Mar  5 17:14:57.407 [conn4] end connection 127.0.0.1:1 (1 connection now open)")
+        #expect(!p.isChunkSafe)
     }
 }

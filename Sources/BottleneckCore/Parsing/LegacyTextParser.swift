@@ -49,6 +49,8 @@ public final class LegacyTextParser: LineParser {
     public func parse(_ line: UnsafeRawBufferPointer, lineNumber: Int, emit: (Event) -> Void) -> LineOutcome {
         guard let first = line.first, first != UInt8(ascii: "{") else { return .notMine }
         if let h = LegacyHeader.parse(line) {
+            // Every ctime line moves the year along (a rollover may fall between two operations).
+            if h.timestamp == nil, let c = h.ctime { trackYear(month: c.month) }
             guard let head = LegacyTextParser.opHead(line, h.message) else { return .recognized }
             emit(.slowOperation(event(line, lineNumber: lineNumber, header: h, head: head)))
             return .slowOperation
@@ -374,18 +376,24 @@ public final class LegacyTextParser: LineParser {
 
     // MARK: Timestamps, plans, strings
 
-    func timestamp(_ h: LegacyHeader) -> Timestamp? {
-        if let t = h.timestamp { return t }
-        guard let c = h.ctime else { return nil }
+    /// Fixes the year at the first ctime stamp and adds one on a December → January step
+    /// (any step back of six months or more). Idempotent for repeated months.
+    func trackYear(month: Int) {
         if let y = ctimeYear {
-            if c.month + 6 <= lastCtimeMonth { ctimeYear = y + 1 }
+            if month + 6 <= lastCtimeMonth { ctimeYear = y + 1 }
         } else {
             var y = context.defaultYear ?? LegacyTextParser.currentYear()
             // The year came from the file's modification time: no line is later than that.
-            if let m = context.yearFromModificationTime, c.month > m.civil.month { y -= 1 }
+            if let m = context.yearFromModificationTime, month > m.civil.month { y -= 1 }
             ctimeYear = y
         }
-        lastCtimeMonth = c.month
+        lastCtimeMonth = month
+    }
+
+    func timestamp(_ h: LegacyHeader) -> Timestamp? {
+        if let t = h.timestamp { return t }
+        guard let c = h.ctime else { return nil }
+        trackYear(month: c.month)
         return Timestamp.fromCivil(year: ctimeYear!, month: c.month, day: c.day, hour: c.hour, minute: c.minute,
                                    second: c.second, millisecond: c.millisecond)
     }
@@ -445,4 +453,10 @@ public final class LegacyTextParser: LineParser {
         }
         return found
     }
+}
+
+/// Lines are parsed on their own except for ctime stamps, whose year is learned from earlier
+/// lines: a file is chunk-safe until its first stamp without a year (ISO files always are).
+extension LegacyTextParser: ChunkSafeParser {
+    public var isChunkSafe: Bool { ctimeYear == nil }
 }
