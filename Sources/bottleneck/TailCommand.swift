@@ -175,8 +175,10 @@ struct TailCommand: ParsableCommand {
 /// Buffered stdout for streamed output; a closed pipe ends the process quietly.
 final class StreamWriter {
     private var buffer: [UInt8] = []
+    private var failed = false
 
     func write(_ s: String) {
+        if failed { return }
         buffer.append(contentsOf: s.utf8)
         if buffer.count >= 1 << 16 { flush() }
     }
@@ -193,6 +195,10 @@ final class StreamWriter {
             return true
         }
         buffer.removeAll(keepingCapacity: true)
-        if !ok { Glibc.exit(0) }
+        if !ok {
+            // The reader went away: stop like on SIGTERM (last checkpoint, exit 0), write no more.
+            failed = true
+            kill(getpid(), SIGTERM)
+        }
     }
 }

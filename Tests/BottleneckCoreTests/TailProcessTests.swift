@@ -202,10 +202,7 @@ import BottleneckTestSupport
         // Bound to 127.0.0.1 only: the kernel's socket table shows the listener on 127.0.0.1
         // (0100007F), and the same port on another address of this machine refuses.
         let portHex = String(format: "%04X", Int(tail.port))
-        let listeners = try String(contentsOfFile: "/proc/net/tcp", encoding: .utf8).split(separator: "\n")
-            .map { $0.split(separator: " ") }
-            .filter { $0.count > 3 && $0[1].hasSuffix(":" + portHex) && $0[3] == "0A" }
-        #expect(listeners.map { String($0[1]) } == ["0100007F:" + portHex])
+        #expect(try listeningAddresses(portHex: portHex) == ["0100007F:" + portHex])
         for addr in nonLoopbackIPv4Addresses() {
             #expect(throws: HarnessError.self) { _ = try httpRequest(port: tail.port, host: addr, "GET /healthz HTTP/1.1\r\n\r\n") }
         }
@@ -219,4 +216,17 @@ import BottleneckTestSupport
         #expect(r.status == 1)
         #expect(r.stderr.contains("--listen-public"))
     }
+}
+
+/// Local addresses (hex, as /proc/net/tcp shows them) of the TCP listeners on a port.
+func listeningAddresses(portHex: String) throws -> [String] {
+    let table = try String(contentsOfFile: "/proc/net/tcp", encoding: .utf8)
+    var out: [String] = []
+    for row in table.split(separator: "\n") {
+        let fields: [Substring] = row.split(separator: " ")
+        guard fields.count > 3 else { continue }
+        let local: Substring = fields[1]
+        if local.hasSuffix(":" + portHex) && fields[3] == "0A" { out.append(String(local)) }
+    }
+    return out
 }

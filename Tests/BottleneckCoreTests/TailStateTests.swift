@@ -177,3 +177,24 @@ func slowQueryLine(seq: Int, ns: String = "db.c", ms: Int = 120, field: String =
         #expect(throws: ListenAddress.Invalid.self) { try ListenAddress.parse("127.0.0.1:99999") }
     }
 }
+
+@Suite struct SlidingWindowTests {
+    func op(_ ns: String) -> SlowOperation {
+        SlowOperation(format: "logv2", source: SourceLocation(input: 0, line: 1), namespace: ns, operation: "find",
+                      shape: QueryShape.make(namespace: ns, operation: "find", text: "filter {a: ?number}"), durationMillis: 150)
+    }
+
+    @Test func oldSlotsLeaveTheWindow() {
+        let w = SlidingWindow(spanMillis: 60_000, slots: 6)  // 10 s slots
+        let t0: Int64 = 1_000_000
+        for i in 0..<5 { w.add(op("db.old"), now: t0 + Int64(i) * 1000) }
+        w.add(op("db.new"), now: t0 + 45_000)
+        let mid = w.table(now: t0 + 50_000)
+        #expect(mid.operations == 6)
+        // 61 s after the old slot began, only the new operation is inside.
+        let later = w.table(now: t0 + 71_000)
+        #expect(later.operations == 1)
+        #expect(later.aggregates.map(\.namespace) == ["db.new"])
+        #expect(w.table(now: t0 + 200_000).operations == 0)
+    }
+}
