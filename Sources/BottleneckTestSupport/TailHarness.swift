@@ -10,12 +10,19 @@ public final class TailProcess {
     public private(set) var port: UInt16 = 0
 
     /// Starts `bottleneck tail ARGS --listen 127.0.0.1:0 --format none` and waits until it listens.
-    public init(_ args: [String], stderrPath: String, listen: String = "127.0.0.1:0", timeout: Double = 60) throws {
+    /// `format` other than `none` writes stdout to `stdoutPath`.
+    public init(_ args: [String], stderrPath: String, listen: String = "127.0.0.1:0", timeout: Double = 60,
+                format: String = "none", stdoutPath: String? = nil) throws {
         self.stderrPath = stderrPath
         _ = FileManager.default.createFile(atPath: stderrPath, contents: nil)
         process.executableURL = URL(fileURLWithPath: bottleneckExecutablePath())
-        process.arguments = ["tail"] + args + ["--listen", listen, "--format", "none"]
-        process.standardOutput = FileHandle.nullDevice
+        process.arguments = ["tail"] + args + ["--listen", listen, "--format", format]
+        if let stdoutPath {
+            _ = FileManager.default.createFile(atPath: stdoutPath, contents: nil)
+            process.standardOutput = FileHandle(forWritingAtPath: stdoutPath)
+        } else {
+            process.standardOutput = FileHandle.nullDevice
+        }
         process.standardInput = FileHandle.nullDevice
         process.standardError = FileHandle(forWritingAtPath: stderrPath)
         try process.run()

@@ -209,6 +209,37 @@ import BottleneckTestSupport
         #expect(tail.terminate() == 0)
     }
 
+    @Test func streamsNDJSONEventsAndWritesJSONSnapshots() throws {
+        let dir = try makeTempDirectory("tail-output")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let path = dir + "/mongod.log"
+        let w = LogWriter(path: path)
+        w.write("old line before the start\n")  // tail starts at the end: never read
+        let nd = try TailProcess([path], stderrPath: dir + "/err-nd", format: "ndjson", stdoutPath: dir + "/out.ndjson")
+        let js = try TailProcess([path, "--interval", "0.2"], stderrPath: dir + "/err-js", format: "json", stdoutPath: dir + "/out.json")
+        defer { for t in [nd, js] where t.process.isRunning { t.kill9() } }
+        w.write(block(from: 0, count: 3))
+        #expect(nd.waitFor(Self.slowOps, toBe: 3) == 3)
+        #expect(js.waitFor(Self.slowOps, toBe: 3) == 3)
+        usleep(600_000)
+        #expect(nd.terminate() == 0 && js.terminate() == 0)
+        let events = try String(contentsOfFile: dir + "/out.ndjson", encoding: .utf8).split(separator: "\n")
+        #expect(events.count == 3)
+        for (i, e) in events.enumerated() {
+            let obj = try #require(try JSONSerialization.jsonObject(with: Data(e.utf8)) as? [String: Any])
+            #expect(obj["event"] as? String == "slowOperation")
+            #expect(obj["file"] as? String == path)
+            #expect(obj["ns"] as? String == ["shop.orders", "shop.users"][i % 2])
+        }
+        // Concatenated pretty JSON documents, one per interval; the last one has the 3 operations.
+        let snapshots = try String(contentsOfFile: dir + "/out.json", encoding: .utf8).components(separatedBy: "\n}\n").filter { !$0.isEmpty }
+        #expect(snapshots.count >= 2)
+        let last = try #require(try JSONSerialization.jsonObject(with: Data((snapshots.last! + "\n}").utf8)) as? [String: Any])
+        let totals = try #require(last["totals"] as? [String: Any])
+        #expect(totals["slowOps"] as? Int == 3)
+        #expect(totals["lines"] as? Int == 3)
+    }
+
     @Test func nonLoopbackListenIsRefusedWithoutListenPublic() throws {
         let dir = try makeTempDirectory("tail-public")
         defer { try? FileManager.default.removeItem(atPath: dir) }
