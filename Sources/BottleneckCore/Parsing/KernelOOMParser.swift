@@ -106,15 +106,13 @@ public final class KernelOOMParser: LineParser {
         case .continuation:
             if !L.msg.isEmpty, jsonMode || b[L.msg.lowerBound] == UInt8(ascii: "\"") || L.msg.count <= 2,
                let r = dmesgJSONLine(b, lineNumber: lineNumber, emit: emit) { return r }
-            if follows {
-                // Continuation of a multi-line record, or a bare report's indented line.
-                if !lastWasStamped, bareReportOpen || L.msg.isEmpty { return .recognized }
-                if lastWasStamped { return .recognized }
-                let m = UnsafeRawBufferPointer(rebasing: b[L.msg])
-                if handle(m, time: LineTime(), lineNumber: lineNumber, emit: emit) != nil { return .recognized }
-                return .recognized
+            // Continuation of a multi-line record (dmesg, journalctl), or an indented line of a bare
+            // report; after a bare line outside a report it may still be a report part.
+            guard follows else { return .notMine }
+            if !lastWasStamped, !bareReportOpen, !L.msg.isEmpty {
+                _ = handle(UnsafeRawBufferPointer(rebasing: b[L.msg]), time: LineTime(), lineNumber: lineNumber, emit: emit)
             }
-            return .notMine
+            return .recognized
         case .userspace:
             L.msg = KB.trimmed(b, L.msg)
             let m = UnsafeRawBufferPointer(rebasing: b[L.msg])
