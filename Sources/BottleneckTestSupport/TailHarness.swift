@@ -82,7 +82,7 @@ public final class TailProcess {
         return total
     }
 
-    /// Polls until `metric(name)` equals `value`; returns the last value seen.
+    /// Polls until `metric(name)` equals `value` (or exceeds it); returns the last value seen.
     @discardableResult
     public func waitFor(_ name: String, toBe value: Int64, timeout: Double = 60) -> Int64 {
         let deadline = Date().addingTimeInterval(timeout)

@@ -55,7 +55,13 @@ import BottleneckTestSupport
         let w = LogWriter(path: path)
         let tail = try TailProcess([path], stderrPath: dir + "/stderr")
         defer { if tail.process.isRunning { tail.kill9() } }
-        writeRotating(w, total: 10_000) { n in w.rotateCopyTruncate(to: "\(path).\(n)") }
+        writeRotating(w, total: 10_000) { n in
+            // Copytruncate can only be followed once tail has seen the file's first bytes (its
+            // fingerprint); a file created and truncated unseen is the documented loss window.
+            // Wait for that (not for the whole block: the rest is read from the copy).
+            _ = tail.waitFor(Self.lines, toBe: Int64(n * 1000 - 999), timeout: 30)
+            w.rotateCopyTruncate(to: "\(path).\(n)")
+        }
         #expect(tail.waitFor(Self.slowOps, toBe: 10_000) == 10_000, "stderr: \(tail.stderr)")
         usleep(300_000)
         #expect(try tail.metric(Self.slowOps) == 10_000)

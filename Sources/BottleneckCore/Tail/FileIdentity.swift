@@ -83,8 +83,9 @@ public enum FileIdentity {
         return Stat(st)
     }
 
-    /// Rotated siblings of `path`: files in its directory whose name extends its name
-    /// (`mongod.log.1`, `mongod.log-2024…`, `mongod.log.2024-01-01T00-00-00`), compressed ones excluded.
+    /// Rotated siblings of `path`: files in its directory whose name extends its name with a
+    /// rotation suffix (`mongod.log.1`, `mongod.log-20240101`, `mongod.log.2024-01-01T00-00-00`),
+    /// compressed ones excluded (`mongod.log.audit` is not one).
     public static func siblings(of path: String) -> [String] {
         let (dir, base) = split(path)
         guard let d = opendir(dir) else { return [] }
@@ -94,7 +95,10 @@ public enum FileIdentity {
             let name = withUnsafeBytes(of: e.pointee.d_name) { raw in
                 String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
             }
-            guard name.count > base.count, name.hasPrefix(base) else { continue }
+            // A rotation suffix: `.`, `-` or `_` then a digit (`.1`, `-20240101`, `.2024-01-01T…`).
+            let rest = Array(name.utf8.dropFirst(base.utf8.count))
+            guard name.hasPrefix(base), rest.count >= 2, [UInt8(ascii: "."), UInt8(ascii: "-"), UInt8(ascii: "_")].contains(rest[0]),
+                  rest[1] >= UInt8(ascii: "0") && rest[1] <= UInt8(ascii: "9") else { continue }
             if [".gz", ".bz2", ".xz", ".zst", ".lz4", ".zip"].contains(where: { name.hasSuffix($0) }) { continue }
             out.append(dir == "." && !path.hasPrefix("./") ? name : dir + "/" + name)
         }
