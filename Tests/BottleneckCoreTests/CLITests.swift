@@ -62,3 +62,13 @@ import BottleneckTestSupport
         #expect(r.stdout.contains("300 lines"))
     }
 }
+
+@Suite struct FindingsTableTests {
+    @Test func identicalAdviceIsPrintedOnceAndReferencedAfter() throws {
+        let r = try runBottleneck(["analyze", "--top", "10", fixturePath("hatchet-sample-mongod-6.0.11.log.gz")])
+        #expect(r.status == 0)
+        // The hatchet sample gives four slow-despite-efficient-plan findings with the same advice.
+        #expect(r.stdout.components(separatedBy: "No index will fix this").count - 1 == 1)
+        #expect(r.stdout.components(separatedBy: "advice: as for finding 1").count - 1 == 3)
+    }
+}

@@ -22,11 +22,18 @@ enum FindingsTableSection {
         out += "\(bold)Findings\(reset) (\(results.findings.count): \(counts.joined(separator: ", ")))\n"
         let shown = results.findings.prefix(options.top)
         let width = max(40, options.width)
+        // The same advice is printed once; later findings point back to it.
+        var adviceShownAt: [String: Int] = [:]
         for (i, f) in shown.enumerated() {
             out += "\(String(i + 1)). \(colour(f.severity))[\(f.severity.rawValue)]\(reset) \(bold)\(f.title)\(reset) \(dim)(\(f.rule))\(reset)\n"
             out += "   \(dim)\(subjectLine(f))\(reset)\n"
             out += wrap(f.message, indent: "   ", width: width)
-            out += wrap("advice: " + f.advice, indent: "   ", width: width)
+            if let first = adviceShownAt[f.advice] {
+                out += "   \(dim)advice: as for finding \(first)\(reset)\n"
+            } else {
+                adviceShownAt[f.advice] = i + 1
+                out += wrap("advice: " + f.advice, indent: "   ", width: width)
+            }
         }
         if results.findings.count > shown.count {
             out += "   \(dim)… \(results.findings.count - shown.count) more findings (raise --top, or --format json)\(reset)\n"
