@@ -72,6 +72,16 @@ import BottleneckTestSupport
         expectSame([fixturePath("oom-timeline/mongod.log"), fixturePath("oom-timeline/kern.log")])
     }
 
+    @Test func cancelledChunksWithFullQueuesAreDropped() throws {
+        // A legacy file of many batches: chunk 0 goes on to the end of the file while the later
+        // chunks' workers have filled their queues; those chunks are cancelled and freed.
+        let path = NSTemporaryDirectory() + "bottleneck-parallel-legacy-\(getpid()).log"
+        let one = try String(contentsOfFile: fixturePath("awslabs-mongod-3.6.17.log"), encoding: .utf8)
+        _ = FileManager.default.createFile(atPath: path, contents: Data(String(repeating: one, count: 300).utf8))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        expectSame([path], jobs: [3], sizes: [1_500_000])
+    }
+
     @Test func manyFilesWithGzipAndAMissingOne() {
         expectSame([fixturePath("logv2-versions.log"), fixturePath("gzip/two-members.log.gz"), fixturePath("missing.log"),
                     fixturePath("gzip/truncated.log.gz"), fixturePath("mtools-mongod-2.6-corrupt.log")],

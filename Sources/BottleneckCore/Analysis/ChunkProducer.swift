@@ -46,7 +46,12 @@ final class BatchChannel: Sendable {
     private let items = DispatchSemaphore(value: 0)
     private let space: DispatchSemaphore
 
-    init(capacity: Int) { space = DispatchSemaphore(value: capacity) }
+    init(capacity: Int) {
+        // libdispatch traps when a semaphore is freed below its initial value (a cancelled
+        // channel is freed with batches never popped), so start at 0 and signal up.
+        space = DispatchSemaphore(value: 0)
+        for _ in 0..<capacity { space.signal() }
+    }
 
     /// False when the consumer cancelled the chunk: the producer stops.
     func push(_ batch: ParsedBatch) -> Bool {
@@ -113,7 +118,7 @@ final class StoppableSource: ByteSource {
 /// Reads and parses one chunk on a worker thread, streaming batches to the consumer.
 enum ChunkProducer {
     static let batchLines = 4096
-    static let batchBytes = 1 << 20
+    static let batchBytes = 256 << 10
 
     static func run(_ task: ChunkTask, options: AnalysisOptions, keepBytes: Bool) {
         let channel = task.channel
@@ -128,7 +133,7 @@ enum ChunkProducer {
             base = task.stream!.source
         }
         let source = StoppableSource(base, channel: channel)
-        let reader = LineReader(source: source, readSize: options.readSize, maxLineLength: options.maxLineLength)
+        let reader = LineReader(source: source, readSize: min(options.readSize, 1 << 20), maxLineLength: options.maxLineLength)
         var batch = ParsedBatch()
         var summary = ChunkSummary()
         var stopped = false
