@@ -14,7 +14,14 @@ public struct JSONWriter {
     private mutating func separator() {
         if needsComma[needsComma.count - 1] { output += "," }
         needsComma[needsComma.count - 1] = true
-        if pretty && depth > 0 { output += "\n" + String(repeating: "  ", count: depth) }
+        if pretty && depth > 0 { output += JSONWriter.newlineIndent(depth) }
+    }
+
+    private static let indents = (0..<16).map { "\n" + String(repeating: "  ", count: $0) }
+
+    @inline(__always)
+    private static func newlineIndent(_ depth: Int) -> String {
+        depth < indents.count ? indents[depth] : "\n" + String(repeating: "  ", count: depth)
     }
 
     private mutating func keyPrefix(_ key: String?) {
@@ -35,7 +42,7 @@ public struct JSONWriter {
     public mutating func endObject() {
         let had = needsComma.removeLast()
         depth -= 1
-        if pretty && had { output += "\n" + String(repeating: "  ", count: depth) }
+        if pretty && had { output += JSONWriter.newlineIndent(depth) }
         output += "}"
     }
 
@@ -49,7 +56,7 @@ public struct JSONWriter {
     public mutating func endArray() {
         let had = needsComma.removeLast()
         depth -= 1
-        if pretty && had { output += "\n" + String(repeating: "  ", count: depth) }
+        if pretty && had { output += JSONWriter.newlineIndent(depth) }
         output += "]"
     }
 
@@ -107,6 +114,12 @@ public struct JSONWriter {
 
     public static func appendString(_ s: String, to out: inout String) {
         out += "\""
+        // Fast path (nearly every string): nothing to escape, append it whole.
+        if !s.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C || $0 == 0x7F }) {
+            out += s
+            out += "\""
+            return
+        }
         for scalar in s.unicodeScalars {
             switch scalar {
             case "\"": out += "\\\""
