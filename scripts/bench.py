@@ -252,7 +252,7 @@ def check(kind, report, truth, budget_mib=None, rss_kib=None):
             fails.append('%d shape groups split or merge shapes differently from the generator: %s' % (
                 len(mism), '; '.join(mism[:3])))
     else:
-        eq('distinct shapes seen (kept + evicted)', len(report['shapes']) + (other.get('shapes') or 0),
+        eq('distinct shapes seen (kept + evicted)', len(report['shapes']) + (other.get('evictions') or 0),
            truth['distinct_shapes_seen'])
         if budget_mib is not None and rss_kib is not None and rss_kib > budget_mib * 1024:
             fails.append('peak RSS %.1f MiB over the %d MiB budget' % (rss_kib / 1024, budget_mib))

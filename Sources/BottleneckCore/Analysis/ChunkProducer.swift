@@ -123,11 +123,17 @@ enum ChunkProducer {
     static func run(_ task: ChunkTask, options: AnalysisOptions, keepBytes: Bool) {
         let channel = task.channel
         if channel.isCancelled { return }
+        // An earlier chunk of this file went on to its end: this one will be dropped unread.
+        if let f = task.file, task.start > f.overrunFrom.load(ordering: .relaxed) { return }
         let dispatcher = LineDispatcher(context: task.context, factories: options.parsers)
         let base: ByteSource
         if let file = task.file {
             let chunk = ChunkSource(file: file, start: task.start, end: task.end)
-            chunk.continuePastEnd = { !dispatcher.isChunkSafe }
+            chunk.continuePastEnd = {
+                if dispatcher.isChunkSafe { return false }
+                file.overrunFrom.store(task.start, ordering: .relaxed)
+                return true
+            }
             base = chunk
         } else {
             base = task.stream!.source

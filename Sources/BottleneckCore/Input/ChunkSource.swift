@@ -1,3 +1,4 @@
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -9,6 +10,9 @@ final class SharedFile: @unchecked Sendable {
     let fd: Int32
     let path: String
     let size: Int64
+    /// Start of the chunk that went on to the end of the file (Int64.max: none yet); workers
+    /// skip the later chunks, which the consumer drops anyway.
+    let overrunFrom = Atomic<Int64>(Int64.max)
 
     init(fd: Int32, path: String, size: Int64) {
         self.fd = fd
