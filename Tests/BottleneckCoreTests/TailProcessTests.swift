@@ -69,6 +69,24 @@ import BottleneckTestSupport
         #expect(tail.terminate() == 0)
     }
 
+    @Test func copyTruncateFasterThanTailLooks() throws {
+        // Five copytruncates back to back, no pauses: tail finds files it never saw in the copies.
+        let dir = try makeTempDirectory("tail-copytruncate-burst")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let path = dir + "/mongod.log"
+        let w = LogWriter(path: path)
+        let tail = try TailProcess([path], stderrPath: dir + "/stderr")
+        defer { if tail.process.isRunning { tail.kill9() } }
+        for n in 0..<5 {
+            w.write(block(from: n * 1000, count: 1000))
+            if n < 4 { w.rotateCopyTruncate(to: "\(path).\(n)") }
+        }
+        #expect(tail.waitFor(Self.slowOps, toBe: 5000, timeout: 30) == 5000, "stderr: \(tail.stderr)")
+        usleep(300_000)
+        #expect(try tail.metric(Self.slowOps) == 5000)
+        #expect(tail.terminate() == 0)
+    }
+
     @Test func deleteAndRecreateWhilePolling() throws {
         let dir = try makeTempDirectory("tail-poll")
         defer { try? FileManager.default.removeItem(atPath: dir) }

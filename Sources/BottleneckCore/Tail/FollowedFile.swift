@@ -172,8 +172,14 @@ public final class FollowedFile {
             guard FileIdentity.stat(path: path) != nil, let r = open(path, at: 0, now: now) else { return false }
             active = r
         }
+        var adoptions = 0
         while let a = active {
-            let result = a.readChunk(onLine: onLine)
+            if a.hasNoIdentity && adoptions < 4 && !newCopies(of: a).isEmpty {
+                adoptions += 1
+                adoptCopies(of: a, now: now)
+                continue
+            }
+            let result = a.readChunk(onLine: onLine, stillOurs: { [unowned self] in newCopies(of: a).isEmpty })
             if result == .data {
                 a.lastData = now
                 chunks += 1
@@ -181,7 +187,14 @@ public final class FollowedFile {
                 continue
             }
             if result == .replaced {
-                truncated(a, now: now)
+                if !a.hasNoIdentity {
+                    truncated(a, now: now)
+                } else if adoptions < 4 {
+                    adoptions += 1
+                    adoptCopies(of: a, now: now)
+                } else {
+                    break
+                }
                 continue
             }
             // End of the file. Has the path moved on to another file?
@@ -206,7 +219,8 @@ public final class FollowedFile {
     private var finished: [(UInt64, UInt64, UInt64)] = []
 
     private func remember(_ r: TailReader) {
-        finished.append((r.dev, r.ino, r.fingerprint.hash))
+        // The file's own first bytes now (a reader may carry a shorter, saved fingerprint).
+        finished.append((r.dev, r.ino, (FileIdentity.fingerprint(fd: r.fd) ?? r.fingerprint).hash))
         if finished.count > 64 { finished.removeFirst(finished.count - 64) }
     }
 
@@ -230,6 +244,47 @@ public final class FollowedFile {
             retiring.append(r)
             rotations += 1
         }
+    }
+
+    /// Copies made (copytruncate) of the path's content since `a` opened it empty and before it
+    /// read anything: siblings modified since, that no reader holds or finished, whose first bytes
+    /// differ from the path's now (same bytes: the truncation has not happened yet).
+    private func newCopies(of a: TailReader) -> [(String, FileIdentity.Stat)] {
+        var out: [(String, FileIdentity.Stat)] = []
+        let held = retiring + [a]
+        for sib in FileIdentity.siblings(of: path) {
+            guard let st = FileIdentity.stat(path: sib), st.isRegular, st.size > 0,
+                  st.mtimeNanos >= a.openedAtNanos - 20_000_000 else { continue }
+            if held.contains(where: { $0.dev == st.dev && $0.ino == st.ino }) { continue }
+            let fd = Glibc.open(sib, O_RDONLY | O_CLOEXEC)
+            guard fd >= 0 else { continue }
+            defer { close(fd) }
+            guard let fp = FileIdentity.fingerprint(fd: fd) else { continue }
+            if finished.contains(where: { $0.0 == st.dev && $0.1 == st.ino && $0.2 == fp.hash }) { continue }
+            if let now = FileIdentity.hash(fd: a.fd, offset: 0, length: fp.length), now == fp { continue }
+            out.append((sib, st))
+        }
+        return out.sorted { $0.1.mtimeNanos < $1.1.mtimeNanos }
+    }
+
+    /// Reads the copies of content the path held while we were not looking, then the path from 0.
+    private func adoptCopies(of a: TailReader, now: Int64) {
+        // Until no new copy shows up: more may be made while these are read.
+        for _ in 0..<8 {
+            let copies = newCopies(of: a)
+            if copies.isEmpty { break }
+            for (copy, _) in copies {
+                guard let r = open(copy, at: 0, now: now) else { continue }
+                trace("copytruncate while the file had no fingerprint yet: reading the copy \(copy)")
+                drain(r)
+                if r.holdsPartialLine { onIncomplete() }
+                remember(r)
+                rotations += 1
+            }
+        }
+        active = open(path, at: 0, now: now)
+        // Copies made while we read these are ours too.
+        active?.openedAtNanos = a.openedAtNanos
     }
 
     /// Reads a reader to its current end.

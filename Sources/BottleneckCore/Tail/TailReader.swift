@@ -31,6 +31,11 @@ public final class TailReader {
     private let maxLineLength: Int
     /// Milliseconds (monotonic) of the last read that returned data.
     public var lastData: Int64 = 0
+    /// Wall-clock nanoseconds since which changes at the path are ours to read (file times are
+    /// wall clock): when opened, or earlier when it replaces a reader of the same path.
+    public var openedAtNanos: Int64 = Clock.wallMillis() * 1_000_000
+    /// Nothing identifies the file yet: it was empty when opened and nothing was read.
+    public var hasNoIdentity: Bool { fingerprint.length == 0 && offset == 0 && !holdsPartialLine }
     /// The (up to) `FileIdentity.markerBytes` bytes just before `offset`, kept in memory so the
     /// marker is still known after the file was truncated; nil when unknown.
     private var markerTail: [UInt8]? = []
@@ -92,7 +97,12 @@ public final class TailReader {
 
     /// Reads one chunk. `onLine(bytes)` gets each complete line without its newline
     /// (and a CR before it); `bytes` is nil for a line longer than the cap (dropped, counted).
-    public func readChunk(onLine: (UnsafeRawBufferPointer?) -> Void) -> ReadResult {
+    ///
+    /// `stillOurs` is asked after a read while the file has no identity yet (`hasNoIdentity`): a
+    /// false answer (a copytruncate copy appeared: what was read may be newer content) discards
+    /// the read and returns `.replaced`.
+    public func readChunk(onLine: (UnsafeRawBufferPointer?) -> Void, stillOurs: (() -> Bool)? = nil) -> ReadResult {
+        let weak = hasNoIdentity
         if buffer.count < pendingCount + TailReader.chunkSize {
             let grown = UnsafeMutableRawBufferPointer.allocate(byteCount: pendingCount + TailReader.chunkSize + 4096, alignment: 16)
             grown.baseAddress!.copyMemory(from: buffer.baseAddress!, byteCount: pendingCount)
@@ -111,6 +121,7 @@ public final class TailReader {
         // Verify after reading: if the file still starts with our fingerprint now, what we read
         // was written before any truncation and belongs to this file.
         if !FileIdentity.matches(fd: fd, fingerprint: fingerprint) { return .replaced }
+        if weak, let stillOurs, !stillOurs() { return .replaced }
         if fingerprint.length < FileIdentity.fingerprintBytes, let longer = FileIdentity.fingerprint(fd: fd),
            longer.length > fingerprint.length, FileIdentity.hash(fd: fd, offset: 0, length: fingerprint.length) == fingerprint {
             fingerprint = longer
