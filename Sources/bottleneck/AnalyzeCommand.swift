@@ -56,6 +56,9 @@ struct AnalyzeCommand: ParsableCommand {
     @Option(help: "Worker threads: files and large-file chunks are read and parsed in parallel (default: the core count). The report is the same for any value.")
     var jobs: Int = max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
 
+    @Option(name: .customLong("chunk-size"), help: .hidden)
+    var chunkSize: Int = 16 << 20
+
     @Option(name: .customLong("max-line-length"), help: "Skip (and count) lines longer than this many bytes.")
     var maxLineLength: Int = 16 << 20
 
@@ -94,6 +97,7 @@ struct AnalyzeCommand: ParsableCommand {
         options.maxLineLength = maxLineLength
         options.maxShapes = ShapeBudget.maxShapes(memoryBudgetMiB: memoryBudget)
         options.jobs = jobs
+        options.chunkSize = max(1, chunkSize)
         options.year = year
         options.bootTime = bootTime.flatMap(Timestamp.parseISO8601)
         options.oomWindowMillis = Int64(max(1, oomWindow)) * 60_000

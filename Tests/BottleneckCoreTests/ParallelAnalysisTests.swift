@@ -120,3 +120,17 @@ import BottleneckTestSupport
         }
     }
 }
+
+/// The same through the binary: --jobs changes nothing in the table, the JSON report or NDJSON.
+@Suite struct ParallelCLITests {
+    @Test(arguments: ["json", "table", "ndjson"])
+    func jobsGiveTheSameOutput(format: String) throws {
+        let files = [ParallelAnalysisTests.hatchetPlain, fixturePath("logv2-versions.log"),
+                     fixturePath("awslabs-mongod-3.6.17.log"), fixturePath("gzip/two-members.log.gz")]
+        let one = try runBottleneck(["analyze", "--format", format, "--jobs", "1"] + files)
+        let many = try runBottleneck(["analyze", "--format", format, "--jobs", "3", "--chunk-size", "65536"] + files)
+        #expect(one.status == 0 && many.status == 0)
+        #expect(one.stdout.count > 1_000)
+        #expect(many.stdout == one.stdout)
+    }
+}
