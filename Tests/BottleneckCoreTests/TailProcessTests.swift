@@ -48,6 +48,23 @@ import BottleneckTestSupport
         #expect(tail.terminate() == 0)
     }
 
+    @Test func renameRotationWhilePollingCountsTenThousand() throws {
+        // Polling (network filesystems) every 50 ms while rotations come every ~30 ms: several
+        // rotations happen between two looks, and the files in between are read too.
+        let dir = try makeTempDirectory("tail-rename-poll")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let path = dir + "/mongod.log"
+        let w = LogWriter(path: path)
+        let tail = try TailProcess([path, "--poll", "--poll-interval", "0.05", "--rotate-wait", "2"], stderrPath: dir + "/stderr")
+        defer { if tail.process.isRunning { tail.kill9() } }
+        writeRotating(w, total: 10_000) { n in w.rotateRename(to: "\(path).\(n)") }
+        #expect(tail.waitFor(Self.slowOps, toBe: 10_000) == 10_000, "stderr: \(tail.stderr)")
+        usleep(300_000)
+        #expect(try tail.metric(Self.slowOps) == 10_000)
+        #expect(try tail.metric(Self.lines) == 10_000)
+        #expect(tail.terminate() == 0)
+    }
+
     @Test func copyTruncateEveryThousandLinesCountsTenThousand() throws {
         let dir = try makeTempDirectory("tail-copytruncate")
         defer { try? FileManager.default.removeItem(atPath: dir) }
