@@ -72,3 +72,29 @@ import BottleneckTestSupport
         #expect(r.stdout.components(separatedBy: "advice: as for finding 1").count - 1 == 3)
     }
 }
+
+@Suite struct FindingsCapTests {
+    /// 150 distinct collection-scan shapes, each seen once, with different durations.
+    func manyScans() -> [UInt8] {
+        var text = ""
+        for i in 0..<150 {
+            text += #"{"t":{"$date":"2024-01-01T00:00:00.000+00:00"},"s":"I","c":"COMMAND","id":51803,"ctx":"conn1","msg":"Slow query","attr":{"type":"command","ns":"db.c","command":{"find":"c","filter":{"f\#(i)":1}},"planSummary":"COLLSCAN","docsExamined":100000,"nreturned":1,"durationMillis":\#(200 + i)}}"#
+            text += "\n"
+        }
+        return Array(text.utf8)
+    }
+
+    @Test func aRuleListsAtMostItsCapAndCountsTheRest() throws {
+        let r = try runBottleneck(["analyze", "--format", "json", "-"], stdin: manyScans())
+        #expect(r.status == 0)
+        let obj = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any]
+        let findings = (obj["findings"] as! [[String: Any]]).filter { $0["rule"] as? String == "collection-scan" }
+        #expect(findings.count == RuleResults.maxFindingsPerRule)
+        let omitted = obj["findingsOmitted"] as! [[String: Any]]
+        #expect(omitted.contains { $0["rule"] as? String == "collection-scan" && $0["count"] as? Int == 50 })
+        // The listed ones are those that account for the most time: durations 250...349 ms.
+        let listed = findings.map { ($0["accountedMs"] as! NSNumber).intValue }
+        #expect(listed.min() == 250 && listed.max() == 349)
+        #expect(schemaViolations(obj, schema: try reportSchema()).isEmpty)
+    }
+}

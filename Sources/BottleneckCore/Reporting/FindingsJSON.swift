@@ -25,6 +25,14 @@ enum FindingsJSON {
             w.endObject()
         }
         w.endArray()
+        w.beginArray("findingsOmitted")
+        for o in results.omitted {
+            w.beginObject()
+            w.string("rule", o.rule)
+            w.int("count", o.count)
+            w.endObject()
+        }
+        w.endArray()
     }
 
     /// `findings` inside one shape object: rule, severity, title and message (the advice, subject

@@ -2,7 +2,7 @@
 /// each accounts for; message and advice wrapped to the width; aborted rule matches last.
 enum FindingsTableSection {
     static func render(_ results: RuleResults, options: ReportOptions) -> String {
-        guard !results.findings.isEmpty || !results.aborts.isEmpty else { return "" }
+        guard !results.findings.isEmpty || !results.aborts.isEmpty || !results.omitted.isEmpty else { return "" }
         let bold = options.color ? "\u{1B}[1m" : ""
         let dim = options.color ? "\u{1B}[2m" : ""
         let reset = options.color ? "\u{1B}[0m" : ""
@@ -37,6 +37,9 @@ enum FindingsTableSection {
         }
         if results.findings.count > shown.count {
             out += "   \(dim)… \(results.findings.count - shown.count) more findings (raise --top, or --format json)\(reset)\n"
+        }
+        for o in results.omitted {
+            out += "   \(dim)rule \(o.rule): \(TableReporter.group(o.count)) more matching subjects not listed (at most \(RuleResults.maxFindingsPerRule) per rule, by time)\(reset)\n"
         }
         for a in results.aborts {
             let at = a.firstLine.map { " (first at input \(a.firstInput ?? 0) line \($0))" } ?? ""

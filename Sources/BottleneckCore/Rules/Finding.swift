@@ -11,6 +11,33 @@ public enum FindingSubject: Sendable, Equatable {
         if case .shape(let id, _, _, _) = self { return id }
         return nil
     }
+
+    /// A cheap total order for ties in ranking (no reflection: it runs n log n times).
+    func precedes(_ other: FindingSubject) -> Bool {
+        switch (self, other) {
+        case (.shape(let a, _, _, _), .shape(let b, _, _, _)):
+            return a < b
+        case (.kill(let pa, let ha, let ia, let ta, let na, let la), .kill(let pb, let hb, let ib, let tb, let nb, let lb)):
+            if pa != pb { return pa < pb }
+            if (ha ?? "") != (hb ?? "") { return (ha ?? "") < (hb ?? "") }
+            if (ta?.millis ?? .min) != (tb?.millis ?? .min) { return (ta?.millis ?? .min) < (tb?.millis ?? .min) }
+            if (ia ?? -1) != (ib ?? -1) { return (ia ?? -1) < (ib ?? -1) }
+            if (na ?? -1) != (nb ?? -1) { return (na ?? -1) < (nb ?? -1) }
+            return (la ?? -1) < (lb ?? -1)
+        case (.lines(let ia, let la), .lines(let ib, let lb)):
+            return (ia, la) < (ib, lb)
+        default:
+            return order < other.order
+        }
+    }
+
+    private var order: Int {
+        switch self {
+        case .shape: return 0
+        case .kill: return 1
+        case .lines: return 2
+        }
+    }
 }
 
 /// One rule's verdict on one subject, with the numbers behind it.
@@ -54,7 +81,13 @@ public struct RuleResults: Sendable {
         didSet { indexByShape() }
     }
     public var aborts: [RuleAbort] = []
+    /// Per rule, subjects that matched but are not listed because the rule already has
+    /// `maxFindingsPerRule` findings (the ones accounting for the most time are kept).
+    public var omitted: [(rule: String, count: Int64)] = []
     public var rulesEvaluated = 0
+    /// Findings listed per rule at most; the rest are counted in `omitted`. Bounds memory and
+    /// report size when millions of shapes match a rule.
+    public static let maxFindingsPerRule = 100
     private var byShape: [String: [Int]] = [:]
     public init() {}
 
@@ -70,6 +103,19 @@ public struct RuleResults: Sendable {
         }
     }
 
+    /// The first `limit` elements in `areInOrder` order, without sorting everything.
+    static func top<T>(_ xs: [T], limit: Int, by areInOrder: (T, T) -> Bool) -> [T] {
+        if xs.count <= limit { return xs.sorted(by: areInOrder) }
+        var heapless = Array(xs.prefix(limit)).sorted(by: areInOrder)
+        for x in xs.dropFirst(limit) where areInOrder(x, heapless[limit - 1]) {
+            var i = limit - 1
+            while i > 0 && areInOrder(x, heapless[i - 1]) { i -= 1 }
+            heapless.insert(x, at: i)
+            heapless.removeLast()
+        }
+        return heapless
+    }
+
     /// Severity first, then the share of time or kills accounted for, then rule id.
     static func rank(_ a: Finding, _ b: Finding) -> Bool {
         if a.severity != b.severity { return a.severity > b.severity }
@@ -77,7 +123,7 @@ public struct RuleResults: Sendable {
         if a.accountedMs != b.accountedMs { return a.accountedMs > b.accountedMs }
         if a.kills != b.kills { return a.kills > b.kills }
         if a.rule != b.rule { return a.rule < b.rule }
-        return "\(a.subject)" < "\(b.subject)"
+        return a.subject.precedes(b.subject)
     }
 }
 
