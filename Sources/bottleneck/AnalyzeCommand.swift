@@ -143,9 +143,8 @@ struct AnalyzeCommand: ParsableCommand {
             try sink!.commit()
             Terminal.writeStderr(accountingLine(report))
         case .json:
-            let text = JSONReporter().render(report, options: ro)
             let out = try OutputSink(path: output)
-            out.write(text)
+            JSONReporter().write(report, options: ro) { out.write($0) }
             try out.commit()
         case .table:
             ro.width = output == nil && Terminal.isTTY(1) ? Terminal.width(1) : 160

@@ -4,7 +4,15 @@ public struct JSONReporter: Reporter {
     public init() {}
 
     public func render(_ report: Report, options: ReportOptions) -> String {
+        var text = ""
+        write(report, options: options) { text += $0 }
+        return text
+    }
+
+    /// Streams the report to `sink` in pieces of about 1 MiB (memory stays flat on huge reports).
+    public func write(_ report: Report, options: ReportOptions, to sink: @escaping (String) -> Void) {
         var w = JSONWriter(pretty: true)
+        w.sink = sink
         w.beginObject()
         w.int("schemaVersion", ReportSchema.version)
         w.string("tool", "bottleneck")
@@ -69,7 +77,8 @@ public struct JSONReporter: Reporter {
         FindingsJSON.write(&w, report.rules)
         OOMJSONSection.write(report.oom, inputs: report.inputs, to: &w)
         w.endObject()
-        return w.output + "\n"
+        w.flush()
+        sink("\n")
     }
 
     func writeSkipped(_ w: inout JSONWriter, _ skipped: [SkipReason: Int64]) {

@@ -2,6 +2,9 @@
 /// strings escaped per RFC 8259 (control characters and invalid UTF-8 never leak through).
 public struct JSONWriter {
     public private(set) var output: String = ""
+    /// When set, the text written so far is handed to it whenever an object closes and more
+    /// than 1 MiB has piled up, so a large report never sits in memory whole.
+    public var sink: ((String) -> Void)?
     private var needsComma: [Bool] = [false]
     private let pretty: Bool
     private var depth = 0
@@ -39,7 +42,16 @@ public struct JSONWriter {
         depth += 1
     }
 
+    /// Hands what is buffered to the sink (if any).
+    public mutating func flush() {
+        guard let sink, !output.isEmpty else { return }
+        sink(output)
+        output = ""
+        output.reserveCapacity(1 << 16)
+    }
+
     public mutating func endObject() {
+        defer { if sink != nil && output.utf8.count > 1 << 20 { flush() } }
         let had = needsComma.removeLast()
         depth -= 1
         if pretty && had { output += JSONWriter.newlineIndent(depth) }
