@@ -139,7 +139,7 @@ enum ChunkProducer {
             base = task.stream!.source
         }
         let source = StoppableSource(base, channel: channel)
-        let reader = LineReader(source: source, readSize: min(options.readSize, 1 << 20), maxLineLength: options.maxLineLength)
+        let reader = LineReader(source: source, readSize: min(options.readSize, 256 << 10), maxLineLength: options.maxLineLength)
         var batch = ParsedBatch()
         var summary = ChunkSummary()
         var stopped = false
