@@ -11,19 +11,6 @@ import BottleneckTestSupport
 @Suite struct HatchetSampleTests {
     static let path = fixturePath("hatchet-sample-mongod-6.0.11.log.gz")
 
-    static func readAll(_ path: String) -> [UInt8] {
-        let fd = open(path, O_RDONLY)
-        defer { close(fd) }
-        var out: [UInt8] = []
-        var buf = [UInt8](repeating: 0, count: 1 << 16)
-        while true {
-            let n = buf.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if n <= 0 { break }
-            out.append(contentsOf: buf[0..<n])
-        }
-        return out
-    }
-
     @Test func countsLinesSlowOpsTwinsAndOperations() {
         let a = Analyzer(options: AnalysisOptions())
         a.analyze(path: Self.path)
@@ -44,7 +31,7 @@ import BottleneckTestSupport
         let file = Analyzer(options: AnalysisOptions())
         file.analyze(path: Self.path)
         let piped = Analyzer(options: AnalysisOptions())
-        let gz = try GzipSource(base: MemorySource(Self.readAll(Self.path), chunk: 4093), path: "-")
+        let gz = try GzipSource(base: MemorySource(try readFileBytes(Self.path), chunk: 4093), path: "-")
         piped.analyze(source: gz, path: "-")
         var a = JSONReporter().render(Report(result: file.result), options: ReportOptions())
         var b = JSONReporter().render(Report(result: piped.result), options: ReportOptions())
@@ -61,7 +48,7 @@ import BottleneckTestSupport
     /// same report (the input's path aside).
     @Test func stdinThroughTheBinaryGivesTheSameReport() throws {
         let fromFile = try runBottleneck(["analyze", "--format", "json", Self.path])
-        let fromStdin = try runBottleneck(["analyze", "--format", "json", "-"], stdin: Self.readAll(Self.path))
+        let fromStdin = try runBottleneck(["analyze", "--format", "json", "-"], stdin: try readFileBytes(Self.path))
         #expect(fromFile.status == 0 && fromStdin.status == 0)
         let a = fromFile.stdout.replacing("\"path\": \"\(Self.path)\"", with: "P")
         let b = fromStdin.stdout.replacing("\"path\": \"-\"", with: "P")

@@ -4,22 +4,20 @@
 /// plans (`IXSCAN { a: 1 }, IXSCAN { b: 1 }`) keeps the first as kind/index and all in `raw`.
 public struct PlanSummary: Sendable, Hashable {
     /// COLLSCAN, IXSCAN, IDHACK, COUNT_SCAN, DISTINCT_SCAN, EOF, EXPRESS_IXSCAN, ...
-    public var kind: String
+    public let kind: String
     /// Index key pattern for index plans, without literal values.
-    public var index: String?
+    public let index: String?
     /// The summary as logged.
-    public var raw: String
+    public let raw: String
+    /// Label used in plan mixes: `IXSCAN { a: 1 }` or `COLLSCAN`. Built once here (parsers cache
+    /// summaries), not per event in the aggregator.
+    public let label: String
 
     public init(kind: String, index: String?, raw: String) {
         self.kind = kind
         self.index = index
         self.raw = raw
-    }
-
-    /// Label used in plan mixes: `IXSCAN { a: 1 }` or `COLLSCAN`.
-    public var label: String {
-        if let index { return "\(kind) \(index)" }
-        return kind
+        self.label = index.map { "\(kind) \($0)" } ?? kind
     }
 
     /// Parses a logged summary such as `IXSCAN { a: 1 }`, `COLLSCAN`, `IXSCAN { a: 1 }, IXSCAN { b: 1 }`.

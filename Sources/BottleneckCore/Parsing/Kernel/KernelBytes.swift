@@ -96,22 +96,29 @@ enum KB {
         return v
     }
 
+    /// An optional fraction of a second (`.123`, or `,123` when `comma` is allowed) at `i`, as
+    /// microseconds; digits past the sixth are read and dropped. 0 when there is none.
+    static func fractionMicros(_ b: UnsafeRawBufferPointer, _ i: inout Int, to end: Int? = nil, comma: Bool = false) -> Int {
+        let e = end ?? b.count
+        guard i < e, b[i] == UInt8(ascii: ".") || (comma && b[i] == UInt8(ascii: ",")) else { return 0 }
+        i += 1
+        var frac = 0
+        var digits = 0
+        while i < e, isDigit(b[i]) {
+            if digits < 6 { frac = frac * 10 + Int(b[i] &- 48) }
+            digits += 1
+            i += 1
+        }
+        while digits < 6 { frac *= 10; digits += 1 }
+        return frac
+    }
+
     /// `secs.frac` as microseconds (kernel `[ 302.856909]`, journal `1795705010.198695`).
     static func micros(_ b: UnsafeRawBufferPointer, _ i: inout Int, to end: Int? = nil) -> Int64? {
         let e = end ?? b.count
         var j = i
         guard let whole = uint(b, &j, to: e) else { return nil }
-        var frac: Int64 = 0
-        var digits = 0
-        if j < e, b[j] == UInt8(ascii: ".") {
-            j += 1
-            while j < e, isDigit(b[j]) {
-                if digits < 6 { frac = frac * 10 + Int64(b[j] &- 48) }
-                digits += 1
-                j += 1
-            }
-        }
-        while digits < 6 { frac *= 10; digits += 1 }
+        let frac = Int64(fractionMicros(b, &j, to: e))
         i = j
         return whole &* 1_000_000 &+ frac
     }

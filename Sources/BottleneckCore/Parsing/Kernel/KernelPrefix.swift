@@ -297,18 +297,8 @@ extension KernelOOMParser {
                   let mi = { j += 1; return KB.digits(b, &j, 2) }(), KB.has(b, ":", at: j),
                   let ss = { j += 1; return KB.digits(b, &j, 2) }(), (1...12).contains(mo) else { return bare(b) }
             let year = Int(first)
-            var micros = 0
             let comma = j < n && b[j] == UInt8(ascii: ",")
-            if j < n, b[j] == UInt8(ascii: ",") || b[j] == UInt8(ascii: ".") {
-                j += 1
-                var digits = 0
-                while j < n, KB.isDigit(b[j]) {
-                    if digits < 6 { micros = micros * 10 + Int(b[j] &- 48) }
-                    digits += 1
-                    j += 1
-                }
-                while digits < 6 { micros *= 10; digits += 1 }
-            }
+            let micros = KB.fractionMicros(b, &j, comma: true)
             var offset = 0
             if j < n, b[j] == UInt8(ascii: "Z") {
                 j += 1
@@ -413,17 +403,7 @@ extension KernelOOMParser {
         j += 1
         guard let hh = KB.digits(b, &j, 2), KB.has(b, ":", at: j), let mi = { j += 1; return KB.digits(b, &j, 2) }(),
               KB.has(b, ":", at: j), let ss = { j += 1; return KB.digits(b, &j, 2) }() else { return bare(b) }
-        var micros = 0
-        if j < n, b[j] == UInt8(ascii: ".") {
-            j += 1
-            var digits = 0
-            while j < n, KB.isDigit(b[j]) {
-                if digits < 6 { micros = micros * 10 + Int(b[j] &- 48) }
-                digits += 1
-                j += 1
-            }
-            while digits < 6 { micros *= 10; digits += 1 }
-        }
+        let micros = KB.fractionMicros(b, &j)
         guard j < n, b[j] == KB.space else { return KernelLine(kind: .foreign) }
         j += 1
         let month = KB.month(b, monthWord)
