@@ -38,7 +38,7 @@ public func collectLines(_ text: [UInt8], readSize: Int, maxLineLength: Int = 1 
 }
 
 /// Runs text through a fresh analyzer with the given read size.
-public func analyzeText(_ text: String, readSize: Int, options: AnalysisOptions = AnalysisOptions(), path: String = "test.log") -> AnalysisResult {
+public func analyzeText(_ text: String, readSize: Int, options: AnalysisOptions = AnalysisOptions(), path: String = "test.log") -> RunSummary {
     var o = options
     o.readSize = readSize
     let a = Analyzer(options: o)

@@ -71,7 +71,7 @@ import BottleneckCore
 
     @Test(arguments: ShapeSort.allCases)
     func rankingIsDeterministicForEverySort(sort: ShapeSort) {
-        let r1 = AnalysisResult(), r2 = AnalysisResult()
+        let r1 = RunSummary(), r2 = RunSummary()
         let ops = (0..<40).map { i in
             op("db\(i % 3).c", "filter {k\(i % 7): ?number}", ms: Int64(10 + (i * 37) % 50), yields: Int64(i % 4),
                docs: Int64(i * 10), ret: Int64(i % 5), plan: i % 2 == 0 ? "COLLSCAN" : "IXSCAN { k: 1 }", line: i + 1)
@@ -99,7 +99,7 @@ import Glibc
     }
 
     @Test func notesShapesSpanningHashesAndHashesSpanningShapes() {
-        let r = AnalysisResult()
+        let r = RunSummary()
         r.shapes.add(op("filter {a: ?number}", queryHash: "AAAA0001"))
         r.shapes.add(op("filter {a: ?number}", queryHash: "AAAA0002"))
         r.shapes.add(op("filter {a: ?string}", queryHash: "AAAA0002"))

@@ -46,17 +46,17 @@ import BottleneckTestSupport
         return o
     }
 
-    func json(_ r: AnalysisResult) -> String {
+    func json(_ r: RunSummary) -> String {
         JSONReporter().render(Report(result: r), options: ReportOptions())
     }
 
-    func table(_ r: AnalysisResult) -> String {
+    func table(_ r: RunSummary) -> String {
         TableReporter().render(Report(result: r), options: ReportOptions())
     }
 
     @Test func boundedTableThatFitsGivesTheExactReport() {
         let ops = stream(shapes: 120, heavy: 400, tail: 0)
-        let exact = AnalysisResult(), fits = AnalysisResult(maxShapes: 120), roomy = AnalysisResult(maxShapes: 100_000)
+        let exact = RunSummary(), fits = RunSummary(maxShapes: 120), roomy = RunSummary(maxShapes: 100_000)
         for o in ops {
             exact.shapes.add(o)
             fits.shapes.add(o)
@@ -117,7 +117,7 @@ import BottleneckTestSupport
 
     @Test func evictingRunsAreDeterministicAndReportTheirBounds() throws {
         let ops = stream(shapes: 30, heavy: 300, tail: 500)
-        let r1 = AnalysisResult(maxShapes: 25), r2 = AnalysisResult(maxShapes: 25)
+        let r1 = RunSummary(maxShapes: 25), r2 = RunSummary(maxShapes: 25)
         for o in ops { r1.shapes.add(o) }
         for o in ops { r2.shapes.add(o) }
         #expect(json(r1) == json(r2))
@@ -157,7 +157,7 @@ import BottleneckTestSupport
 
     @Test func mergedExactTablesEqualOneTable() {
         let ops = stream(shapes: 40, heavy: 200, tail: 100)
-        let one = AnalysisResult(), a = AnalysisResult(), b = AnalysisResult()
+        let one = RunSummary(), a = RunSummary(), b = RunSummary()
         for (i, o) in ops.enumerated() {
             one.shapes.add(o)
             if i % 3 == 0 { a.shapes.add(o) } else { b.shapes.add(o) }

@@ -11,7 +11,7 @@ func fixtureBytes(_ name: String) -> [UInt8] {
 }
 
 /// Runs bytes through an analyzer at `readSize` and returns the kept slow operations.
-func slowOps(_ bytes: [UInt8], readSize: Int) -> (ops: [SlowOperation], result: AnalysisResult) {
+func slowOps(_ bytes: [UInt8], readSize: Int) -> (ops: [SlowOperation], result: RunSummary) {
     var o = AnalysisOptions()
     o.readSize = readSize
     let a = Analyzer(options: o)

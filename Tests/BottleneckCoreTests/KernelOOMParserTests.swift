@@ -4,12 +4,12 @@ import BottleneckCore
 import BottleneckTestSupport
 
 /// Runs a fixture under Fixtures/logs/oom through the analyzer and collects the OOM events.
-func oomEvents(_ name: String, readSize: Int, options: AnalysisOptions = AnalysisOptions()) throws -> (kills: [OOMKill], result: AnalysisResult) {
+func oomEvents(_ name: String, readSize: Int, options: AnalysisOptions = AnalysisOptions()) throws -> (kills: [OOMKill], result: RunSummary) {
     let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: fixturePath("oom/" + name))))
     return oomEvents(bytes: bytes, readSize: readSize, options: options)
 }
 
-func oomEvents(bytes: [UInt8], readSize: Int, options: AnalysisOptions = AnalysisOptions()) -> (kills: [OOMKill], result: AnalysisResult) {
+func oomEvents(bytes: [UInt8], readSize: Int, options: AnalysisOptions = AnalysisOptions()) -> (kills: [OOMKill], result: RunSummary) {
     var o = options
     o.readSize = readSize
     let a = Analyzer(options: o)

@@ -8,7 +8,7 @@ import BottleneckTestSupport
 @Suite struct LegacyTextParserTests {
     struct Run {
         var events: [SlowOperation]
-        var result: AnalysisResult
+        var result: RunSummary
         var input: InputAccounting { result.inputs[0] }
     }
 

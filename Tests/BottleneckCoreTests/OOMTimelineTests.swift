@@ -13,7 +13,7 @@ import BottleneckTestSupport
 /// 10:00:00–10:40:01 (2,401 s) minus the 300 s window = 2,101 s = 35.017 min → 1.028 ops/min,
 /// 123.37 ms/min. Window: 13 ops/min, 30,120 ms/min → ratios 12.645 and 244.144.
 @Suite struct OOMTimelineTests {
-    func pair(readSize: Int) throws -> AnalysisResult {
+    func pair(readSize: Int) throws -> RunSummary {
         var o = AnalysisOptions()
         o.readSize = readSize
         let a = Analyzer(options: o)

@@ -18,7 +18,7 @@ import BottleneckTestSupport
     }
 
     static func report(_ ops: [SlowOperation], kills: [OOMKill] = [], rules: [Rule]) -> Report {
-        let result = AnalysisResult()
+        let result = RunSummary()
         let run = RuleRun(set: RuleSet(rules))
         for o in ops {
             result.shapes.add(o)
@@ -113,7 +113,7 @@ import BottleneckTestSupport
             - '{"filter":{"where":1}}'
         """
         let rule = try RuleLoader.load(file: "where-line.yaml", text: text)
-        let result = AnalysisResult()
+        let result = RunSummary()
         let run = RuleRun(set: RuleSet([rule]))
         let o = Self.op("db.c", "find", "filter {$where: ?javascript}", plan: "COLLSCAN", ms: 50)
         for (n, line) in [#"{"msg":"Slow query","filter":{"$where":"x"}}"#, #"{"msg":"other","$where":1}"#, "plain"].enumerated() {
@@ -136,7 +136,7 @@ import BottleneckTestSupport
     /// A user rule `^(a+)+$` against a 100 KB line of `a` then `b`: aborted, counted, reported.
     @Test func redosRuleIsAbortedAndReported() throws {
         let rule = try RuleLoader.load(file: ruleFixturePath("redos/user-redos.yaml"))
-        let result = AnalysisResult()
+        let result = RunSummary()
         let run = RuleRun(set: RuleSet([rule]))
         let clock = ContinuousClock()
         let took = clock.measure {

@@ -3,7 +3,7 @@ import BottleneckCore
 
 @Suite struct TableReporterTests {
     func report(shapeText: String) -> Report {
-        let r = AnalysisResult()
+        let r = RunSummary()
         var o = SlowOperation(format: "test", source: SourceLocation(input: 0, line: 1), namespace: "shop.orders", operation: "find",
                               shape: QueryShape.make(namespace: "shop.orders", operation: "find", text: shapeText), durationMillis: 1234)
         o.plan = PlanSummary.parse("COLLSCAN")

@@ -10,7 +10,7 @@ func slowQueryLine(seq: Int, ns: String = "db.c", ms: Int = 120, field: String =
 
 @Suite struct TailStateTests {
     /// A table built from varied lines: several shapes, durations over many histogram buckets.
-    func sampleTable() -> AnalysisResult {
+    func sampleTable() -> RunSummary {
         var text = ""
         for i in 0..<400 {
             text += slowQueryLine(seq: i, ns: ["shop.orders", "shop.users", "log.events"][i % 3], ms: 3 + (i * 37) % 9000,
@@ -30,12 +30,12 @@ func slowQueryLine(seq: Int, ns: String = "db.c", ms: Int = 120, field: String =
             #expect(o.plans == d.plans)
             #expect((o.count, o.durationTotal, o.yieldsTotal, o.yieldsMax, o.docsExamined) == (d.count, d.durationTotal, d.yieldsTotal, d.yieldsMax, d.docsExamined))
         }
-        let restored = AnalysisResult()
+        let restored = RunSummary()
         restored.inputs = original.inputs
         restored.shapes.merge(AggregateCoding.table(from: decoded, operations: original.shapes.operations))
         // Every field the JSON report shows is equal, quantiles included — except the per-minute
         // slow-op timeline (issue 4), which the checkpoint does not carry yet.
-        func withoutTimeline(_ r: AnalysisResult) -> String {
+        func withoutTimeline(_ r: RunSummary) -> String {
             let json = JSONReporter().render(Report(result: r), options: ReportOptions())
             return String(json[..<json.range(of: "\n  \"timeline\": [")!.lowerBound])
         }
@@ -55,7 +55,7 @@ func slowQueryLine(seq: Int, ns: String = "db.c", ms: Int = 120, field: String =
         #expect(original.shapes.evictions > 0)
         let other = try #require(original.shapes.other)
         let decoded = try original.shapes.aggregates.map { try AggregateCoding.decodeShape(AggregateCoding.encode($0)) }
-        let restored = AnalysisResult(maxShapes: 4)
+        let restored = RunSummary(maxShapes: 4)
         restored.inputs = original.inputs
         AggregateCoding.restore(into: restored.shapes, decoded, operations: original.shapes.operations,
                                 other: try AggregateCoding.decodeShape(AggregateCoding.encode(other)),
@@ -64,7 +64,7 @@ func slowQueryLine(seq: Int, ns: String = "db.c", ms: Int = 120, field: String =
         #expect(restored.shapes.maxCountError > 0)
         // Everything but the per-minute timeline (not checkpointed) is equal: kept shapes, their
         // count errors, the (other) bucket.
-        func withoutTimeline(_ r: AnalysisResult) -> Substring {
+        func withoutTimeline(_ r: RunSummary) -> Substring {
             let text = JSONReporter().render(Report(result: r), options: ReportOptions())
             return text[..<(text.range(of: "\"timeline\"")?.lowerBound ?? text.endIndex)]
         }

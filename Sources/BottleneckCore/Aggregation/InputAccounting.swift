@@ -1,6 +1,8 @@
 /// Line accounting for one input. `lines == recognized + skipped` always holds.
 public struct InputAccounting: Sendable {
     public var path: String
+    /// Host the input's events are attributed to (`--host`, else the file name); nil for stdin.
+    public var host: String?
     public var format: String = "unknown"
     public var lines: Int64 = 0
     /// Lines recognized by a parser, slow-operation lines included.

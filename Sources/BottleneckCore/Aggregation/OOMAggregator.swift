@@ -15,9 +15,9 @@ public final class OOMAggregator {
     /// millisecond, or — without an uptime — the same wall-clock second, or wall-clock times
     /// within 2 s (dmesg -T is up to a second early; syslog stamps are receive times).
     public private(set) var duplicates: Int64 = 0
-    private struct Key: Hashable { var pid: Int64; var name: String; var killed: Bool; var uptimeMs: Int64?; var second: Int64? }
-    private var seen: Set<Key> = []
-    private var wallTimes: [Key: [Int64]] = [:]
+    fileprivate struct Key: Hashable { var pid: Int64; var name: String; var killed: Bool; var uptimeMs: Int64?; var second: Int64? }
+    fileprivate var seen: Set<Key> = []
+    fileprivate var wallTimes: [Key: [Int64]] = [:]
 
     public func add(_ k: OOMKill) {
         if let pid = k.pid, k.uptimeSeconds != nil || k.timestamp != nil {
@@ -159,5 +159,28 @@ public final class OOMAggregator {
             best = max(best, hi - lo + 1)
         }
         return best
+    }
+}
+
+// Merging (partial reports, checkpoints): the other run's events are added as if they had been
+// read after ours, so duplicates across the two (dmesg here, kern.log there) are counted once.
+extension OOMAggregator {
+    public func merge(_ o: OOMAggregator) {
+        duplicates = duplicates.addingSaturated(o.duplicates)
+        for e in o.events { add(e) }
+    }
+
+    func shiftInputs(by n: Int) {
+        for i in events.indices { events[i].source.input += n }
+    }
+
+    /// Restores a decoded state exactly (events already deduplicated).
+    func restore(events: [OOMKill], duplicates: Int64) {
+        self.events = []
+        self.seen = []
+        self.wallTimes = [:]
+        self.duplicates = 0
+        for e in events { add(e) }
+        self.duplicates = duplicates
     }
 }

@@ -179,7 +179,7 @@ public final class ShapeTable {
     }
 }
 
-// Checkpoint hook (tail --state, Store/AggregateCoding.swift): put back restored aggregates.
+// Restoring (checkpoints, partial summaries): put back decoded aggregates.
 extension ShapeTable {
     func restore(_ aggregates: [ShapeAggregate], operations: Int64, other: ShapeAggregate? = nil, evictions: Int64 = 0) {
         for a in aggregates { byId[a.shape.id] = a }

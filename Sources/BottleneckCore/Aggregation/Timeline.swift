@@ -207,3 +207,94 @@ public final class Timeline {
             restSlowOpsPerMinute: restRate, restMillisPerMinute: restLat, topShapes: Array(topShapes))
     }
 }
+
+// Merging and encoding (partial reports, checkpoints). Per-second tallies add exactly; the
+// per-minute shape lists add by shape and keep the `keptPerMinute` heaviest, as a single run does
+// when a minute has at most that many shapes (beyond it both are approximations of the top).
+extension Timeline {
+    public func merge(_ o: Timeline) {
+        flush()
+        o.flush()
+        for (s, t) in o.perSecond {
+            var m = perSecond[s] ?? Tally()
+            m.count = m.count.addingSaturated(t.count)
+            m.totalMillis = m.totalMillis.addingSaturated(t.totalMillis)
+            perSecond[s] = m
+        }
+        for (minute, list) in o.perMinuteShape {
+            var mine = perMinuteShape[minute] ?? []
+            for x in list {
+                if let i = mine.firstIndex(where: { $0.id == x.id }) {
+                    mine[i].count = mine[i].count.addingSaturated(x.count)
+                    mine[i].totalMillis = mine[i].totalMillis.addingSaturated(x.totalMillis)
+                } else {
+                    mine.append(x)
+                }
+            }
+            perMinuteShape[minute] = Timeline.kept(mine)
+        }
+        if let f = o.first, first == nil || f < first! { first = f }
+        if let l = o.last, last == nil || last! < l { last = l }
+        operations = operations.addingSaturated(o.operations)
+        totalMillis = totalMillis.addingSaturated(o.totalMillis)
+        untimed = untimed.addingSaturated(o.untimed)
+    }
+
+    static func kept(_ list: [ShapeTally]) -> [ShapeTally] {
+        var l = list
+        l.sort { a, b in a.totalMillis != b.totalMillis ? a.totalMillis > b.totalMillis : a.id < b.id }
+        if l.count > keptPerMinute { l.removeLast(l.count - keptPerMinute) }
+        return l
+    }
+
+    func encode(_ w: inout ByteWriter) {
+        flush()
+        w.i64(operations); w.i64(totalMillis); w.i64(untimed)
+        w.optionalI64(first?.millis); w.optionalI64(last?.millis)
+        w.varint(perSecond.count)
+        for (s, t) in perSecond.sorted(by: { $0.key < $1.key }) { w.i64(s); w.i64(t.count); w.i64(t.totalMillis) }
+        w.varint(perMinuteShape.count)
+        for (m, list) in perMinuteShape.sorted(by: { $0.key < $1.key }) {
+            w.i64(m)
+            w.varint(list.count)
+            for x in list {
+                w.u64(x.id); w.i64(x.count); w.i64(x.totalMillis)
+                w.string(x.namespace); w.string(x.operation); w.string(x.text)
+            }
+        }
+    }
+
+    func decode(_ r: inout ByteReader) throws(DecodeError) {
+        operations = try r.i64(); totalMillis = try r.i64(); untimed = try r.i64()
+        first = try r.optionalI64().map(Timestamp.init(millis:))
+        last = try r.optionalI64().map(Timestamp.init(millis:))
+        perSecond = [:]
+        for _ in 0..<(try r.count()) {
+            let s = try r.i64()
+            perSecond[s] = Tally(count: try r.i64(), totalMillis: try r.i64())
+        }
+        perMinuteShape = [:]
+        for _ in 0..<(try r.count()) {
+            let m = try r.i64()
+            var list: [ShapeTally] = []
+            for _ in 0..<(try r.count()) {
+                list.append(ShapeTally(id: try r.u64(), count: try r.i64(), totalMillis: try r.i64(),
+                                       namespace: try r.string(), operation: try r.string(), text: try r.string()))
+            }
+            perMinuteShape[m] = list
+        }
+        lastSecond = .min
+        curMinute = .min
+    }
+
+    /// Every field, for equality tests of merged and decoded timelines.
+    var comparable: [String] {
+        flush()
+        var out = ["\(operations) \(totalMillis) \(untimed) \(first?.millis ?? -1) \(last?.millis ?? -1)"]
+        for (s, t) in perSecond.sorted(by: { $0.key < $1.key }) { out.append("s\(s) \(t.count) \(t.totalMillis)") }
+        for (m, list) in perMinuteShape.sorted(by: { $0.key < $1.key }) {
+            out.append("m\(m) " + list.map { "\($0.id):\($0.count):\($0.totalMillis):\($0.namespace):\($0.operation):\($0.text)" }.joined(separator: ","))
+        }
+        return out
+    }
+}

@@ -2,26 +2,10 @@
 import Glibc
 #endif
 
-/// What a run produced: per-input accounting and the aggregates.
-public final class AnalysisResult {
-    public var inputs: [InputAccounting] = []
-    public let shapes: ShapeTable
-    /// Kernel OOM events and the slow-operation timeline (issue 4).
-    public let oom = OOMAggregator()
-    public let timeline = Timeline()
-    public var foldedWriteTwins: Int64 = 0
-    /// Rule evaluation state, when the options carry rules.
-    public var rules: RuleRun?
-    /// `maxShapes` bounds the shape table (see `ShapeTable`); nil keeps it exact.
-    public init(maxShapes: Int? = nil) { shapes = ShapeTable(maxShapes: maxShapes) }
-
-    public var hadInputErrors: Bool { inputs.contains { $0.error != nil } }
-}
-
 /// Runs inputs through reader → dispatcher → folder → filter → aggregates.
 public final class Analyzer {
     public let options: AnalysisOptions
-    public let result: AnalysisResult
+    public let result: RunSummary
     /// Called for every kept event, in input order (NDJSON streaming).
     public var onEvent: ((Event) -> Void)?
     /// Called now and then with (input index, raw bytes consumed, raw size if known).
@@ -29,7 +13,7 @@ public final class Analyzer {
 
     public init(options: AnalysisOptions) {
         self.options = options
-        self.result = AnalysisResult(maxShapes: options.maxShapes)
+        self.result = RunSummary(maxShapes: options.maxShapes)
         result.oom.windowMillis = options.oomWindowMillis
         result.oom.crashLoopWindowMillis = options.crashLoopWindowMillis
         if let set = options.rules, !set.isEmpty { result.rules = RuleRun(set: set) }

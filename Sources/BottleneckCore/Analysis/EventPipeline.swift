@@ -4,13 +4,13 @@
 final class EventPipeline {
     let folder = WriteTwinFolder()
     let filter: EventFilter
-    let result: AnalysisResult
+    let result: RunSummary
     let onEvent: ((Event) -> Void)?
     private(set) var filtered: Int64 = 0
     private(set) var unreadable: Int64 = 0
     private var keptClosure: ((Event) -> Void)!
 
-    init(filter: EventFilter, result: AnalysisResult, onEvent: ((Event) -> Void)?) {
+    init(filter: EventFilter, result: RunSummary, onEvent: ((Event) -> Void)?) {
         self.filter = filter
         self.result = result
         self.onEvent = onEvent

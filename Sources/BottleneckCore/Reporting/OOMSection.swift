@@ -15,7 +15,7 @@ public struct OOMSection {
     public var windows: [Timeline.KillWindow?]
     public var windowMillis: Int64
 
-    public init(result: AnalysisResult) {
+    public init(result: RunSummary) {
         let agg = result.oom
         let windowMillis = agg.windowMillis
         // Events in time order (wall time first; uptime-only ones after, in input order).

@@ -44,7 +44,7 @@ public struct Report {
     /// Kernel OOM kills, crash loops and the slow-operation timeline (issue 4).
     public var oom: OOMSection
 
-    public init(result: AnalysisResult, sort: ShapeSort = .total, top: Int? = nil) {
+    public init(result: RunSummary, sort: ShapeSort = .total, top: Int? = nil) {
         self.inputs = result.inputs
         self.foldedWriteTwins = result.foldedWriteTwins
         self.operations = result.shapes.operations

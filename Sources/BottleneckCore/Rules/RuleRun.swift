@@ -132,8 +132,8 @@ public final class RuleRun {
     private func addEvent(rule r: Int, shape: UInt64?, ms: Int64, values: OperationReader?) {
         let key = GroupKey(rule: r, shape: shape)
         var g = eventGroups[key] ?? EventGroup(firstInput: lineInput, firstLine: lineNumber)
-        g.ops += 1
-        g.ms += ms
+        g.ops = g.ops.addingSaturated(1)
+        g.ms = g.ms.addingSaturated(ms)
         if let values {
             for f in set.rules[r].condition.comparedFields {
                 if case .number(let v) = values.value(f) { g.maxima[f] = max(g.maxima[f] ?? v, v) }
@@ -153,8 +153,8 @@ public final class RuleRun {
     public func merge(_ o: RuleRun) {
         for (k, g) in o.eventGroups {
             if var m = eventGroups[k] {
-                m.ops += g.ops
-                m.ms += g.ms
+                m.ops = m.ops.addingSaturated(g.ops)
+                m.ms = m.ms.addingSaturated(g.ms)
                 for (f, v) in g.maxima { m.maxima[f] = max(m.maxima[f] ?? v, v) }
                 eventGroups[k] = m
             } else {
@@ -163,7 +163,7 @@ public final class RuleRun {
         }
         for (k, g) in o.killGroups {
             if var m = killGroups[k] {
-                m.kills += g.kills
+                m.kills = m.kills.addingSaturated(g.kills)
                 m.last = g.last
                 m.lastInput = g.lastInput
                 m.lastLine = g.lastLine
@@ -182,5 +182,109 @@ public final class RuleRun {
     /// Evaluates shape rules on the finished shapes and turns every group into a ranked finding.
     public func finish(shapes: [ShapeAggregate]) -> RuleResults {
         RuleFinisher(run: self, shapes: shapes).results()
+    }
+}
+
+// Rule-group state in a run summary (partial reports, checkpoints): keyed by rule id and field
+// name, not by the indices of one loaded rule set, so a summary can be merged and finished by
+// another process. Groups of rules the reading process does not have are dropped.
+extension RuleRun {
+    struct State: Codable {
+        struct Group: Codable {
+            var rule: String
+            var shape: UInt64?
+            var ops: Int64
+            var ms: Int64
+            var maxima: [String: Double]
+            var firstInput: Int
+            var firstLine: Int
+        }
+        struct Kills: Codable {
+            var rule: String
+            var process: String
+            var host: String?
+            var kills: Int64
+            var last: OOMKill
+            var killsLastHour: Int
+            var sameProcessKillsLastHour: Int
+            var lastInput: Int?
+            var lastLine: Int?
+        }
+        struct Abort: Codable {
+            var rule: String
+            var count: Int64
+            var reason: String
+            var firstInput: Int?
+            var firstLine: Int?
+        }
+        struct RecentKill: Codable {
+            var time: Int64
+            var name: String
+            var pid: Int64?
+        }
+        var groups: [Group] = []
+        var kills: [Kills] = []
+        var aborts: [Abort] = []
+        var recentKills: [RecentKill] = []
+        var totalKills: Int64 = 0
+    }
+
+    var state: State {
+        let names = OperationFields.specs.map(\.name)
+        var s = State()
+        s.groups = eventGroups.map { k, g in
+            State.Group(rule: set.rules[k.rule].id, shape: k.shape, ops: g.ops, ms: g.ms,
+                        maxima: Dictionary(uniqueKeysWithValues: g.maxima.compactMap { f, v in f < names.count ? (names[f], v) : nil }),
+                        firstInput: g.firstInput, firstLine: g.firstLine)
+        }.sorted { ($0.rule, $0.shape ?? 0) < ($1.rule, $1.shape ?? 0) }
+        s.kills = killGroups.map { k, g in
+            State.Kills(rule: set.rules[k.rule].id, process: k.process, host: k.host, kills: g.kills, last: g.last.kill,
+                        killsLastHour: g.last.killsLastHour, sameProcessKillsLastHour: g.last.sameProcessKillsLastHour,
+                        lastInput: g.lastInput, lastLine: g.lastLine)
+        }.sorted { ($0.rule, $0.process, $0.host ?? "") < ($1.rule, $1.process, $1.host ?? "") }
+        s.aborts = aborts.map { _, a in
+            State.Abort(rule: a.rule, count: a.count, reason: a.reason, firstInput: a.firstInput, firstLine: a.firstLine)
+        }.sorted { $0.rule < $1.rule }
+        s.recentKills = recentKills.map { State.RecentKill(time: $0.time, name: $0.name, pid: $0.pid) }
+        s.totalKills = totalKills
+        return s
+    }
+
+    func restore(_ s: State) {
+        var index: [String: Int] = [:]
+        for (i, r) in set.rules.enumerated() { index[r.id] = i }
+        var fields: [String: Int] = [:]
+        for (i, f) in OperationFields.specs.enumerated() { fields[f.name] = i }
+        eventGroups = [:]
+        for g in s.groups {
+            guard let r = index[g.rule] else { continue }
+            var maxima: [Int: Double] = [:]
+            for (name, v) in g.maxima { if let f = fields[name] { maxima[f] = v } }
+            eventGroups[GroupKey(rule: r, shape: g.shape)] = EventGroup(ops: g.ops, ms: g.ms, maxima: maxima,
+                                                                       firstInput: g.firstInput, firstLine: g.firstLine)
+        }
+        killGroups = [:]
+        for k in s.kills {
+            guard let r = index[k.rule] else { continue }
+            killGroups[KillKey(rule: r, process: k.process, host: k.host)] = KillGroup(
+                kills: k.kills, last: KillSubject(kill: k.last, killsLastHour: k.killsLastHour, sameProcessKillsLastHour: k.sameProcessKillsLastHour),
+                lastInput: k.lastInput, lastLine: k.lastLine)
+        }
+        aborts = [:]
+        for a in s.aborts {
+            guard let r = index[a.rule] else { continue }
+            aborts[r] = RuleAbort(rule: a.rule, count: a.count, reason: a.reason, firstInput: a.firstInput, firstLine: a.firstLine)
+        }
+        recentKills = s.recentKills.map { ($0.time, $0.name, $0.pid) }
+        totalKills = s.totalKills
+    }
+
+    func shiftInputs(by n: Int) {
+        for k in Array(eventGroups.keys) { eventGroups[k]!.firstInput += n }
+        for k in Array(killGroups.keys) { killGroups[k]!.lastInput = killGroups[k]!.lastInput.map { $0 + n } }
+        for k in Array(aborts.keys) {
+            let a = aborts[k]!
+            aborts[k] = RuleAbort(rule: a.rule, count: a.count, reason: a.reason, firstInput: a.firstInput.map { $0 + n }, firstLine: a.firstLine)
+        }
     }
 }

@@ -6,7 +6,7 @@ public enum EventSchema {
 }
 
 /// Where an event came from: the input's index in the run and the 1-based line number.
-public struct SourceLocation: Sendable, Hashable {
+public struct SourceLocation: Sendable, Hashable, Codable {
     public var input: Int
     public var line: Int
     public init(input: Int, line: Int) {

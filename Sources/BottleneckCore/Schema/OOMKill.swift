@@ -1,5 +1,5 @@
 /// One kernel OOM-killer report: a kill, or a report that found nothing to kill.
-public struct OOMKill: Sendable {
+public struct OOMKill: Sendable, Codable {
     public var format: String
     public var source: SourceLocation
     /// Wall-clock UTC instant when known (boot time known, or a wall-clock transport).
@@ -87,7 +87,7 @@ public struct OOMKill: Sendable {
     }
 }
 
-public struct TaskRSS: Sendable, Hashable {
+public struct TaskRSS: Sendable, Hashable, Codable {
     public var pid: Int64
     public var name: String
     public var rssKB: Int64

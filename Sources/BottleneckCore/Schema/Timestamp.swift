@@ -1,5 +1,5 @@
 /// A UTC instant in milliseconds since the Unix epoch.
-public struct Timestamp: Sendable, Hashable, Comparable {
+public struct Timestamp: Sendable, Hashable, Comparable, Codable {
     public var millis: Int64
     public init(millis: Int64) { self.millis = millis }
 

@@ -31,6 +31,21 @@ public struct ByteWriter {
         bytes.append(contentsOf: s.utf8)
     }
 
+    /// Signed LEB128 (zigzag): small magnitudes take one or two bytes.
+    public mutating func svarint(_ v: Int64) {
+        var x = UInt64(bitPattern: (v << 1) ^ (v >> 63))
+        while x >= 0x80 {
+            bytes.append(UInt8(truncatingIfNeeded: x) | 0x80)
+            x >>= 7
+        }
+        bytes.append(UInt8(x))
+    }
+
+    public mutating func blob(_ b: [UInt8]) {
+        varint(b.count)
+        bytes.append(contentsOf: b)
+    }
+
     public mutating func optionalI64(_ v: Int64?) {
         bool(v != nil)
         if let v { i64(v) }
@@ -95,6 +110,34 @@ public struct ByteReader {
         try need(n)
         defer { position += n }
         return String(decoding: bytes[position..<(position + n)], as: UTF8.self)
+    }
+
+    /// A number of items that follow, each at least one byte: never more than the bytes left
+    /// (a damaged count cannot make a decoder loop or allocate past the input).
+    public mutating func count() throws(DecodeError) -> Int {
+        let n = try varint()
+        guard n <= bytes.count - position else { throw DecodeError("count \(n) exceeds the \(bytes.count - position) bytes left at byte \(position)") }
+        return n
+    }
+
+    public mutating func svarint() throws(DecodeError) -> Int64 {
+        var v: UInt64 = 0
+        var shift: UInt64 = 0
+        while true {
+            let b = try u8()
+            guard shift < 64 else { throw DecodeError("bad number at byte \(position)") }
+            v |= UInt64(b & 0x7f) << shift
+            if b & 0x80 == 0 { break }
+            shift += 7
+        }
+        return Int64(bitPattern: v >> 1) ^ -Int64(bitPattern: v & 1)
+    }
+
+    public mutating func blob() throws(DecodeError) -> [UInt8] {
+        let n = try varint()
+        try need(n)
+        defer { position += n }
+        return Array(bytes[position..<(position + n)])
     }
 
     public mutating func optionalI64() throws(DecodeError) -> Int64? {

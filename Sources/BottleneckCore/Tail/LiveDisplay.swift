@@ -37,7 +37,7 @@ public enum LiveDisplay {
 
     static func section(_ title: String, _ shapes: ShapeTable, top: Int, width: Int, sort: ShapeSort,
                         table: TableReporter, bold: String, reset: String) -> String {
-        let result = AnalysisResult()
+        let result = RunSummary()
         result.shapes.merge(shapes)
         let report = Report(result: result, sort: sort)
         let shown = report.shapes.prefix(top)

@@ -8,7 +8,7 @@ public final class LiveState: @unchecked Sendable {
         return m
     }()
     /// Per followed path accounting (`inputs`, in argument order) and the since-start shapes.
-    public let result: AnalysisResult
+    public let result: RunSummary
     public let metrics: MetricsRegistry
     public let window: SlidingWindow
     /// The last OOM kills seen, newest last.
@@ -22,7 +22,7 @@ public final class LiveState: @unchecked Sendable {
 
     /// `maxShapes` bounds the since-start shape table (Space-Saving, see `ShapeTable`).
     public init(paths: [String], maxSeries: Int, windowMillis: Int64, maxShapes: Int? = nil) {
-        result = AnalysisResult(maxShapes: maxShapes)
+        result = RunSummary(maxShapes: maxShapes)
         metrics = MetricsRegistry(maxSeries: maxSeries)
         window = SlidingWindow(spanMillis: windowMillis, maxShapes: maxShapes)
         result.inputs = paths.map { InputAccounting(path: $0) }

@@ -1,0 +1,84 @@
+/// Everything a run learned, as one mergeable value: line accounting per input, per-shape
+/// aggregates with their histogram buckets, plan mix and server hashes, the OOM events (exact),
+/// the slow-operation timeline, rule-group state, write twins folded, host attribution and the
+/// versions that make two summaries comparable.
+///
+/// `merge` is exact (counts and sums add, buckets add), associative and commutative up to the
+/// order of `inputs`. Sequential and `--jobs` analysis, `tail` checkpoints, partial reports
+/// (`analyze --partial`, `bottleneck merge`) and reports all go through this one value.
+public final class RunSummary {
+    /// Shape normalizer version: summaries from other versions key shapes differently.
+    public static let normalizerVersion = 1
+    /// Duration histogram layout (`LogHistogram`): exact below 64 ms, then 2% buckets.
+    public static let bucketLayout = "log1.02-exact64"
+    public static let toolVersion = "0.2.0"
+
+    public var inputs: [InputAccounting] = []
+    public let shapes: ShapeTable
+    /// Kernel OOM events and the slow-operation timeline.
+    public let oom = OOMAggregator()
+    public let timeline = Timeline()
+    public var foldedWriteTwins: Int64 = 0
+    /// Rule evaluation state, when the options carry rules.
+    public var rules: RuleRun?
+    /// Versions of the tool and normalizer that produced the summary (a merged summary keeps the first).
+    public var tool = RunSummary.toolVersion
+    public var normalizer = RunSummary.normalizerVersion
+    public var layout = RunSummary.bucketLayout
+
+    /// `maxShapes` bounds the shape table (see `ShapeTable`); nil keeps it exact.
+    public init(maxShapes: Int? = nil) { shapes = ShapeTable(maxShapes: maxShapes) }
+
+    public var hadInputErrors: Bool { inputs.contains { $0.error != nil } }
+
+    /// Hosts of the run (each input's `host`), sorted.
+    public var hostNames: [String] { Array(Set(inputs.compactMap(\.host))).sorted() }
+
+    /// Folds `o` into this summary. `o`'s input indices are moved past this summary's inputs (so
+    /// `o` is changed and should not be used afterwards).
+    public func merge(_ o: RunSummary) throws(SummaryError) {
+        guard o.normalizer == normalizer else {
+            throw SummaryError("shape normalizer version \(o.normalizer), this summary has \(normalizer)")
+        }
+        guard o.layout == layout else { throw SummaryError("histogram layout \(o.layout), this summary has \(layout)") }
+        let offset = inputs.count
+        o.shiftInputs(by: offset)
+        inputs += o.inputs
+        shapes.merge(o.shapes)
+        oom.merge(o.oom)
+        timeline.merge(o.timeline)
+        foldedWriteTwins = foldedWriteTwins.addingSaturated(o.foldedWriteTwins)
+        if let r = o.rules {
+            if let mine = rules { mine.merge(r) } else { rules = r }
+        }
+    }
+
+    /// Moves every input reference (shapes' slowest event, OOM events, rule groups) by `n`.
+    func shiftInputs(by n: Int) {
+        guard n != 0 else { return }
+        for a in shapes.byId.values { a.shiftInputs(by: n) }
+        shapes.other?.shiftInputs(by: n)
+        oom.shiftInputs(by: n)
+        rules?.shiftInputs(by: n)
+    }
+}
+
+public struct SummaryError: Error, CustomStringConvertible, Sendable {
+    public let description: String
+    public init(_ d: String) { description = d }
+}
+
+extension Int64 {
+    /// `self + o`, held at the bounds instead of trapping.
+    @inline(__always)
+    public func addingSaturated(_ o: Int64) -> Int64 {
+        let (r, overflow) = addingReportingOverflow(o)
+        return overflow ? (o < 0 ? .min : .max) : r
+    }
+}
+
+extension ShapeAggregate {
+    func shiftInputs(by n: Int) {
+        if let s = slowestSource { slowestSource = SourceLocation(input: s.input + n, line: s.line) }
+    }
+}
