@@ -70,7 +70,10 @@ import BottleneckCore
 }
 
 /// Reliability plan S1: classic catastrophic patterns on adversarial subjects of 30 to 100,000
-/// characters; every match ends (matched, no match or aborted) within a 50 ms budget.
+/// characters; every match ends (matched, no match or aborted by PCRE2's match limit). The limit
+/// counts backtracking steps, so it holds whatever the machine's load; the ~1 ms it costs on a
+/// quiet machine is measured by scripts/redos-bench.sh, not here (a 50 ms wall-clock bound failed
+/// at load 20 on 2 cores). The 2 s bound below only catches a match that no limit stops.
 @Suite struct RegexBudgetTests {
     static let patterns = ["^(a+)+$", "^(a|aa)+$", "^(a|a?)+$", "(.*a){12}$", "^(\\w+\\s?)*$", "^([a-zA-Z0-9]+\\s?)*x$"]
 
@@ -82,7 +85,7 @@ import BottleneckCore
         for n in [30, 1_000, 10_000, 100_000] {
             let subject = String(repeating: "a", count: n) + "!"
             let took = clock.measure { _ = r.match(subject, scratch: scratch) }
-            #expect(took < .milliseconds(50), "\(pattern) on \(n) chars took \(took)")
+            #expect(took < .seconds(2), "\(pattern) on \(n) chars took \(took): no limit stopped it")
         }
     }
 }

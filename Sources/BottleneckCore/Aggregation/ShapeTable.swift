@@ -25,15 +25,15 @@ public final class ShapeTable {
         self.maxShapes = maxShapes
     }
 
-    public func add(_ op: SlowOperation) {
+    public func add(_ op: SlowOperation, host: String? = nil) {
         operations += 1
         if let agg = byId[op.shape.id] {
-            agg.add(op)
+            agg.add(op, host: host)
             if agg.heapIndex >= 0 { siftDown(agg.heapIndex) }
             return
         }
         let agg = ShapeAggregate(namespace: op.namespace, operation: op.operation, shape: op.shape)
-        agg.add(op)
+        agg.add(op, host: host)
         insert(agg)
     }
 

@@ -1,6 +1,8 @@
 /// Options of one analysis run.
 public struct AnalysisOptions: Sendable {
     public var filter = EventFilter()
+    /// Host every input's events are attributed to (`--host`); nil: each file's name.
+    public var host: String?
     public var readSize = LineReader.defaultReadSize
     public var maxLineLength = LineReader.defaultMaxLineLength
     /// Year for legacy ctime stamps without one; nil = the file's modification year.

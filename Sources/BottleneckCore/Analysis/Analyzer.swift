@@ -2,11 +2,14 @@
 import Glibc
 #endif
 
-/// Runs inputs through reader → dispatcher → folder → filter → aggregates.
+/// Runs inputs through the ingest loop into one `RunSummary`: sequentially here, or with
+/// `--jobs` workers (ParallelAnalysis.swift). Inputs that are run summaries themselves (partial
+/// reports) are merged in.
 public final class Analyzer {
     public let options: AnalysisOptions
     public let result: RunSummary
-    /// Called for every kept event, in input order (NDJSON streaming).
+    /// Called for every kept event, in input order (NDJSON streaming). `event.source.input`
+    /// indexes `result.inputs`.
     public var onEvent: ((Event) -> Void)?
     /// Called now and then with (input index, raw bytes consumed, raw size if known).
     public var onProgress: ((Int, Int64, Int64?) -> Void)?
@@ -19,29 +22,73 @@ public final class Analyzer {
         if let set = options.rules, !set.isEmpty { result.rules = RuleRun(set: set) }
     }
 
-    /// Analyzes one input. Read errors are recorded on the input, never thrown.
-    public func analyze(path: String) {
+    /// Analyzes one input (a log, or a partial summary, merged in). Read errors are recorded on
+    /// the input, never thrown.
+    public func analyze(path: String) { analyze(path: path, deferSummary: nil) }
+
+    func analyze(path: String, deferSummary: ((InputOpener.Opened) -> Void)?) {
         let index = result.inputs.count
-        var acct = InputAccounting(path: path)
-        defer { result.inputs.append(acct) }
+        var acct = accounting(for: path)
         let opened: InputOpener.Opened
         do {
             opened = try InputOpener.open(path: path)
         } catch {
             acct.error = error.description
+            result.inputs.append(acct)
             return
         }
+        if opened.isSummary {
+            if let deferSummary { return deferSummary(opened) }
+            return mergeSummary(opened, path: path)
+        }
         acct.isGzip = opened.isGzip
-        analyze(source: opened.source, index: index, path: path, accounting: &acct,
-                modificationTime: opened.modificationTime, raw: opened.raw, size: opened.size)
+        run(source: opened.source, index: index, accounting: acct, modificationTime: opened.modificationTime,
+            raw: opened.raw, size: opened.size)
     }
 
     /// Analyzes bytes from any source (tests use small read sizes through this).
     public func analyze(source: ByteSource, path: String) {
-        let index = result.inputs.count
-        var acct = InputAccounting(path: path)
-        analyze(source: source, index: index, path: path, accounting: &acct, modificationTime: nil, raw: nil, size: nil)
-        result.inputs.append(acct)
+        run(source: source, index: result.inputs.count, accounting: accounting(for: path), modificationTime: nil, raw: nil, size: nil)
+    }
+
+    /// A new input's accounting, with its host: `--host`, else the file's name (none for stdin).
+    func accounting(for path: String) -> InputAccounting {
+        var a = InputAccounting(path: path)
+        a.host = options.host ?? (path == "-" ? nil : Analyzer.hostName(fromPath: path))
+        return a
+    }
+
+    /// `/var/log/db1/mongod.log.2.gz` → `mongod` is not a host; the file name without its
+    /// rotation and compression suffixes is what we have: `mongod.log` → `mongod`.
+    static func hostName(fromPath path: String) -> String {
+        var name = Substring(path.split(separator: "/").last ?? Substring(path))
+        for suffix in [".gz", ".log"] { if name.hasSuffix(suffix) { name = name.dropLast(suffix.count) } }
+        while let dot = name.lastIndex(of: "."), name[name.index(after: dot)...].allSatisfy(\.isNumber), dot > name.startIndex {
+            name = name[..<dot]
+            if name.hasSuffix(".log") { name = name.dropLast(4) }
+        }
+        return name.isEmpty ? path : String(name)
+    }
+
+    /// A partial summary given as an input: merged into this run (its inputs follow ours).
+    func mergeSummary(_ opened: InputOpener.Opened, path: String) {
+        do {
+            var bytes: [UInt8] = []
+            let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 1)
+            defer { chunk.deallocate() }
+            while true {
+                let n = try opened.source.read(into: chunk)
+                if n == 0 { break }
+                bytes.append(contentsOf: chunk[0..<n])
+            }
+            let s = try SummaryCoding.decode(bytes, rules: options.rules)
+            try result.merge(s)
+        } catch {
+            var acct = InputAccounting(path: path)
+            acct.format = "partial"
+            acct.error = "\(path): not a usable partial summary: \(error)"
+            result.inputs.append(acct)
+        }
     }
 
     /// The parse context of input `index`: `--year`, else the file's modification year.
@@ -49,49 +96,41 @@ public final class Analyzer {
         var year = options.year
         var yearSource: Timestamp? = nil
         if year == nil, let m = modificationTime {
-            yearSource = Timestamp(millis: m * 1000)
+            yearSource = Timestamp(millis: m.multipliedReportingOverflow(by: 1000).overflow ? 0 : m * 1000)
             year = yearSource!.civil.year
         }
         return ParseContext(input: index, path: path, defaultYear: year, bootTime: options.bootTime,
                             yearFromModificationTime: yearSource)
     }
 
-    private func analyze(source: ByteSource, index: Int, path: String, accounting acct: inout InputAccounting,
-                         modificationTime: Int64?, raw: FileDescriptorSource?, size: Int64?) {
-        let context = parseContext(index: index, path: path, modificationTime: modificationTime)
-        let dispatcher = LineDispatcher(context: context, factories: options.parsers)
+    /// The ingest loop of input `index`, with this run's sinks.
+    func makeLoop(index: Int, accounting: InputAccounting, context: ParseContext) -> IngestLoop {
+        var sinks: [any EventSink] = [SummarySink(summary: result, host: accounting.host)]
+        if let onEvent { sinks.append(ClosureSink(onEvent)) }
+        return IngestLoop(input: index, accounting: accounting, context: context, parsers: options.parsers,
+                          filter: options.filter, summary: result, sinks: sinks)
+    }
+
+    private func run(source: ByteSource, index: Int, accounting: InputAccounting,
+                     modificationTime: Int64?, raw: FileDescriptorSource?, size: Int64?) {
+        let loop = makeLoop(index: index, accounting: accounting,
+                            context: parseContext(index: index, path: accounting.path, modificationTime: modificationTime))
         let reader = LineReader(source: source, readSize: options.readSize, maxLineLength: options.maxLineLength)
-        let pipeline = EventPipeline(filter: options.filter, result: result, onEvent: onEvent)
-        let sink: (Event) -> Void = { pipeline.sink($0) }
         let onProgress = self.onProgress
-        let rules = result.rules
         var nextProgress: Int64 = 64 << 20
-        var local = acct
+        var error: String?
         do {
             try reader.forEachLine { line in
-                if line.tooLong {
-                    local.count(.skipped(.tooLong))
-                    return
-                }
-                if line.bytes.isEmpty {
-                    local.count(.skipped(.blank))
-                    return
-                }
-                rules?.beginLine(line.bytes, number: line.number, input: index)
-                local.count(dispatcher.parse(line.bytes, lineNumber: line.number, emit: sink))
-                rules?.endLine()
+                loop.line(line)
                 if let onProgress, line.endOffset >= nextProgress {
                     nextProgress = line.endOffset + (64 << 20)
                     onProgress(index, raw.map { Int64(lseek($0.fd, 0, SEEK_CUR)) } ?? line.endOffset, size)
                 }
             }
-        } catch {
-            local.error = error.description
+        } catch let e {
+            error = e.description
         }
-        dispatcher.finish(emit: sink)
-        local.bytes = reader.consumed
-        local.format = dispatcher.formatSummary
-        pipeline.finish(into: &local)
-        acct = local
+        loop.finish(bytes: reader.consumed)
+        if let error { result.inputs[index].error = error }
     }
 }

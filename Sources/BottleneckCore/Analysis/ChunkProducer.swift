@@ -33,6 +33,7 @@ struct ParsedBatch: Sendable {
     var events: [Event] = []
     /// Decoded bytes of the chunk consumed so far (progress).
     var consumed: Int64 = 0
+
     var summary: ChunkSummary?
 }
 
@@ -165,7 +166,7 @@ enum ChunkProducer {
                     batch.consumed = line.endOffset
                     if !channel.push(batch) { stopped = true }
                     batch = ParsedBatch()
-                }
+                            }
             }
         } catch {
             summary.error = error.description

@@ -14,7 +14,10 @@ extension Analyzer {
     /// and the file's later chunks are dropped, so such files are parsed sequentially.
     public func analyze(paths: [String]) {
         guard options.jobs > 1, !paths.isEmpty else {
-            for p in paths { analyze(path: p) }
+            // Partial summaries are merged after the logs, as in the parallel path.
+            var summaries: [(InputOpener.Opened, String)] = []
+            for p in paths { analyze(path: p, deferSummary: { summaries.append(($0, p)) }) }
+            for (opened, p) in summaries { mergeSummary(opened, path: p) }
             return
         }
         runParallel(paths)
@@ -24,22 +27,30 @@ extension Analyzer {
         var accounting: InputAccounting
         var tasks: [ChunkTask] = []
         var size: Int64?
+        /// A partial summary among the inputs: merged in its place.
+        var summary: InputOpener.Opened?
     }
 
     private func runParallel(_ paths: [String]) {
         let base = result.inputs.count
         // Plan on this thread, in order: open every input, split plain files at line boundaries.
         var plans: [Planned] = []
+        var summaries: [Planned] = []
         var tasks: [ChunkTask] = []
-        for (i, path) in paths.enumerated() {
-            let index = base + i
-            var acct = InputAccounting(path: path)
+        for path in paths {
+            let index = base + plans.count
+            var acct = accounting(for: path)
             let opened: InputOpener.Opened
             do {
                 opened = try InputOpener.open(path: path)
             } catch {
                 acct.error = error.description
                 plans.append(Planned(accounting: acct))
+                continue
+            }
+            if opened.isSummary {
+                // Merged after the logs, so each log keeps the input index its events carry.
+                summaries.append(Planned(accounting: acct, summary: opened))
                 continue
             }
             acct.isGzip = opened.isGzip
@@ -82,21 +93,25 @@ extension Analyzer {
             consume(plan, index: base + i)
         }
         group.wait()
+        for plan in summaries { consume(plan, index: result.inputs.count) }
     }
 
-    /// Replays one input's chunks in order, exactly as `analyze(source:)` would have seen them.
+    /// Replays one input's chunks in order through the input's ingest loop, exactly as a
+    /// sequential run would have seen them.
     private func consume(_ plan: Planned, index: Int) {
-        var acct = plan.accounting
-        defer { result.inputs.append(acct) }
-        if plan.tasks.isEmpty { return }
-        let pipeline = EventPipeline(filter: options.filter, result: result, onEvent: onEvent)
-        let rules = result.rules
+        if let opened = plan.summary { return mergeSummary(opened, path: plan.accounting.path) }
+        if plan.tasks.isEmpty {
+            result.inputs.append(plan.accounting)
+            return
+        }
+        let loop = makeLoop(index: index, accounting: plan.accounting, context: plan.tasks[0].context)
         let onProgress = self.onProgress
         var lineBase = 0
         var consumed: Int64 = 0
         var names: [String] = []
         var byFormat: [Int] = []
         var skipRest = false
+        var error: String?
         var nextProgress: Int64 = 64 << 20
         for task in plan.tasks {
             if skipRest {
@@ -106,21 +121,17 @@ extension Analyzer {
             while true {
                 let batch = task.channel.pop()
                 var e = 0
-                for line in batch.lines {
-                    switch line.kind {
-                    case .blank: acct.count(.skipped(.blank))
-                    case .tooLong: acct.count(.skipped(.tooLong))
-                    case .parsed(let outcome):
-                        if let rules {
-                            batch.bytes.withUnsafeBytes { all in
-                                rules.beginLine(UnsafeRawBufferPointer(rebasing: all[line.start..<(line.start + line.length)]),
-                                                number: lineBase + line.number, input: index)
-                            }
+                batch.bytes.withUnsafeBytes { all in
+                    for line in batch.lines {
+                        switch line.kind {
+                        case .blank: loop.skip(.blank)
+                        case .tooLong: loop.skip(.tooLong)
+                        case .parsed(let outcome):
+                            let bytes = UnsafeRawBufferPointer(rebasing: all[line.start..<(line.start + line.length)])
+                            loop.replay(bytes, number: lineBase + line.number, outcome: outcome,
+                                        events: batch.events[e..<(e + line.events)], lineShift: lineBase)
+                            e += line.events
                         }
-                        for k in e..<(e + line.events) { pipeline.sink(batch.events[k].shiftingLines(by: lineBase)) }
-                        e += line.events
-                        acct.count(outcome)
-                        rules?.endLine()
                     }
                 }
                 if let onProgress, task.start + batch.consumed >= nextProgress {
@@ -128,7 +139,7 @@ extension Analyzer {
                     onProgress(index, task.file == nil ? batch.consumed : task.start + batch.consumed, plan.size)
                 }
                 guard let s = batch.summary else { continue }
-                for ev in s.finishEvents { pipeline.sink(ev.shiftingLines(by: lineBase)) }
+                for ev in s.finishEvents { loop.emit(ev.shiftingLines(by: lineBase)) }
                 if names.isEmpty {
                     names = s.formatNames
                     byFormat = Array(repeating: 0, count: names.count)
@@ -136,13 +147,12 @@ extension Analyzer {
                 for f in s.linesByFormat.indices { byFormat[f] += s.linesByFormat[f] }
                 consumed += s.consumed
                 lineBase += s.lines
-                if acct.error == nil { acct.error = s.error }
+                if error == nil { error = s.error }
                 if s.overran || s.error != nil { skipRest = true }
                 break
             }
         }
-        acct.bytes = consumed
-        acct.format = names.isEmpty ? "unknown" : LineDispatcher.formatSummary(names: names, lines: byFormat)
-        pipeline.finish(into: &acct)
+        loop.finish(bytes: consumed, format: names.isEmpty ? "unknown" : LineDispatcher.formatSummary(names: names, lines: byFormat))
+        if let error { result.inputs[index].error = error }
     }
 }

@@ -6,7 +6,7 @@
 /// the fields of `SlowOperation`; the command's shape is read from its bytes by
 /// `JSONShapeReader`. No Foundation, no String per line: Strings are made only for kept fields.
 public final class JSONLogV2Parser: LineParser {
-    public static let factory = ParserFactory(name: "logv2") { ctx in JSONLogV2Parser(context: ctx) }
+    public static let factory = ParserFactory(name: "logv2", transforms: ParserFactory.mongoDBTransforms) { ctx in JSONLogV2Parser(context: ctx) }
     public let formatName = "logv2"
     public static let slowQueryId: Int64 = 51803
     let context: ParseContext

@@ -15,7 +15,7 @@ import Darwin
 /// not operations. A line whose prefix cannot be read but whose message is an operation (a talk's
 /// slide: `› <TIMESTAMP> .025+0000 [conn1] command …`) is kept with no timestamp.
 public final class LegacyTextParser: LineParser {
-    public static let factory = ParserFactory(name: "legacy") { ctx in LegacyTextParser(context: ctx) }
+    public static let factory = ParserFactory(name: "legacy", transforms: ParserFactory.mongoDBTransforms) { ctx in LegacyTextParser(context: ctx) }
     public let formatName = "legacy"
     let context: ParseContext
 

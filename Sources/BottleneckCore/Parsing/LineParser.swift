@@ -68,8 +68,20 @@ extension LineParser {
 public struct ParserFactory: Sendable {
     public let name: String
     public let make: @Sendable (ParseContext) -> any LineParser
-    public init(name: String, make: @escaping @Sendable (ParseContext) -> any LineParser) {
+    /// The format's own steps between parsing and the filters, by name (an input gets one
+    /// instance of each name, however many of its formats ask for it).
+    public let transforms: [(name: String, make: @Sendable () -> any EventTransform)]
+    public init(name: String, transforms: [(name: String, make: @Sendable () -> any EventTransform)] = [],
+                make: @escaping @Sendable (ParseContext) -> any LineParser) {
         self.name = name
+        self.transforms = transforms
         self.make = make
     }
+}
+
+extension ParserFactory {
+    /// The transforms every MongoDB log format shares.
+    static let mongoDBTransforms: [(name: String, make: @Sendable () -> any EventTransform)] = [
+        (WriteTwinFolder.name, { WriteTwinFolder() }),
+    ]
 }

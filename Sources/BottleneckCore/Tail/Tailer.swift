@@ -18,6 +18,10 @@ public struct TailOptions: Sendable {
     public var year: Int?
     public var bootTime: Timestamp?
     public var parsers: [ParserFactory] = ParserRegistry.all
+    /// The same filters as `analyze` (`--since`, `--ns`, `--op`, `--min-ms`, `--plan`, ...).
+    public var filter = EventFilter()
+    /// Host the followed files' events are attributed to (`--host`); nil: each file's name.
+    public var host: String?
     /// Rules applied to lines, events and shapes (nil: none); findings appear in GET /report.
     public var rules: RuleSet?
     public init() {}
@@ -30,16 +34,14 @@ public final class Tailer {
     public let live: LiveState
     let store: TailStateStore?
     private var followers: [FollowedFile] = []
-    private var dispatchers: [LineDispatcher] = []
+    /// One ingest loop per followed path (the same loop `analyze` uses).
+    private var loops: [IngestLoop] = []
     private var dirtyShapes: Set<UInt64> = []
     /// Shape ids the state file holds (to delete those a bounded table evicted).
     private var storedShapes: Set<UInt64> = []
     private var savedEvictions: Int64 = 0
     private var linesSinceCheckpoint: Int64 = 0
     private var lastSaved: [String: [SavedReader]] = [:]
-    /// Per path: emits what parsers and the twin folder still hold (multi-line OOM reports,
-    /// kills waiting for their reaper line, held write twins) once the file has gone quiet.
-    private var flushers: [() -> Void] = []
     private var lastLineAt: [Int64] = []
     private var flushedAt: [Int64] = []
     static let idleFlushMillis: Int64 = 1000
@@ -67,7 +69,11 @@ public final class Tailer {
         if let cp = restored {
             live.restoredFromState = true
             for a in cp.inputs {
-                if let i = options.paths.firstIndex(of: a.path) { live.result.inputs[i] = a }
+                if let i = options.paths.firstIndex(of: a.path) {
+                    var restored = a
+                    restored.host = live.result.inputs[i].host
+                    live.result.inputs[i] = restored
+                }
             }
             live.result.shapes.restore(cp.shapes, operations: cp.operations, other: cp.otherShapes, evictions: cp.evictions)
             storedShapes = Set(cp.shapes.map(\.shape.id))
@@ -94,35 +100,25 @@ public final class Tailer {
     private func makeFollower(index: Int, path: String) -> FollowedFile {
         let context = ParseContext(input: index, path: path, defaultYear: options.year ?? Timestamp(millis: Clock.wallMillis()).civil.year,
                                    bootTime: options.bootTime)
-        let dispatcher = LineDispatcher(context: context, factories: options.parsers)
-        dispatchers.append(dispatcher)
-        let folder = WriteTwinFolder()
         let live = self.live
-        let keep: (Event) -> Void = { [unowned self] kept in
+        let live_sink = ClosureSink { [unowned self] kept in
             switch kept {
             case .slowOperation(let op):
-                live.result.shapes.add(op)
-                live.result.timeline.add(op)
                 live.metrics.observe(op)
                 live.window.add(op, now: Clock.monotonicMillis())
                 dirtyShapes.insert(op.shape.id)
             case .oomKill(let k):
-                live.result.oom.add(k)
                 if k.killed { live.metrics.observeOOM(process: k.processName) }
                 live.noteOOMKill(k, file: path)
             }
-            live.result.rules?.observe(kept)
             onEvent?(kept, path)
         }
-        let sink: (Event) -> Void = { event in
-            let before = folder.folded
-            folder.process(event, emit: keep)
-            live.result.foldedWriteTwins += folder.folded - before
-        }
-        flushers.append {
-            dispatcher.finish(emit: sink)
-            folder.finish(emit: keep)
-        }
+        live.result.inputs[index].host = options.host ?? Analyzer.hostName(fromPath: path)
+        let accounting = live.result.inputs[index]
+        let loop = IngestLoop(input: index, accounting: accounting, context: context, parsers: options.parsers,
+                              filter: options.filter, summary: live.result,
+                              sinks: [SummarySink(summary: live.result, host: accounting.host), live_sink])
+        loops.append(loop)
         lastLineAt.append(0)
         flushedAt.append(0)
         return FollowedFile(
@@ -130,21 +126,12 @@ public final class Tailer {
             onLine: { [unowned self] bytes in
                 linesSinceCheckpoint += 1
                 lastLineAt[index] = Clock.monotonicMillis()
-                let number = Int(live.result.inputs[index].lines + 1)
-                let outcome: LineOutcome
-                if let bytes {
-                    live.result.inputs[index].bytes += Int64(bytes.count + 1)
-                    if !bytes.isEmpty { live.result.rules?.beginLine(bytes, number: number, input: index) }
-                    outcome = bytes.isEmpty ? .skipped(.blank) : dispatcher.parse(bytes, lineNumber: number, emit: sink)
-                    live.result.rules?.endLine()
-                } else {
-                    outcome = .skipped(.tooLong)
-                }
-                live.result.inputs[index].count(outcome)
+                if let bytes { loop.addBytes(Int64(bytes.count + 1)) }
+                loop.line(bytes, number: Int(loop.accounting.lines + 1))
             },
             onIncomplete: { [unowned self] in
                 linesSinceCheckpoint += 1
-                live.result.inputs[index].count(.skipped(.incompleteLastLine))
+                loop.skip(.incompleteLastLine)
             })
     }
 
@@ -160,11 +147,12 @@ public final class Tailer {
     public func pollOnce() -> Bool {
         var more = false
         let now = Clock.monotonicMillis()
-        for f in followers {
+        for (i, f) in followers.enumerated() {
             let before = f.rotations
             let pending = live.withLock { () -> Bool in
                 let m = f.poll(now: now, maxChunks: 4)
                 live.rotations += f.rotations - before
+                loops[i].storeAccounting()
                 return m
             }
             if pending { more = true }
@@ -177,8 +165,10 @@ public final class Tailer {
     /// Lets parsers emit what they hold for paths quiet for `idleFlushMillis` (or all, at exit).
     func flushIdle(all: Bool = false) {
         let now = Clock.monotonicMillis()
-        for i in flushers.indices where lastLineAt[i] > flushedAt[i] && (all || now - lastLineAt[i] >= Tailer.idleFlushMillis) {
-            live.withLock { flushers[i]() }
+        // Parsers and transforms emit what they hold (multi-line OOM reports, kills waiting for
+        // their reaper line, held write twins) once the file has gone quiet.
+        for i in loops.indices where lastLineAt[i] > flushedAt[i] && (all || now - lastLineAt[i] >= Tailer.idleFlushMillis) {
+            live.withLock { loops[i].flush() }
             flushedAt[i] = now
         }
         onBatch?()
@@ -249,12 +239,10 @@ public final class Tailer {
         checkpoint()
     }
 
-    /// Puts each input's detected format into its accounting (for reports).
+    /// Puts each input's accounting (lines, detected format, folded twins) into the summary.
     public func refreshFormats() {
         live.withLock {
-            for (i, d) in dispatchers.enumerated() where d.formatSummary != "unknown" {
-                live.result.inputs[i].format = d.formatSummary
-            }
+            for l in loops { l.storeAccounting() }
         }
     }
 }

@@ -12,8 +12,13 @@
 ///   statement in the same millisecond), so a twin with no waiting statement is held back until
 ///   an event with a later timestamp arrives: if its statement shows up first, the twin is
 ///   folded, otherwise it is released as an ordinary operation.
-public final class WriteTwinFolder {
+///
+/// A transform of the MongoDB formats (their `ParserFactory` names it): it never sees kernel events.
+public final class WriteTwinFolder: EventTransform {
     public private(set) var folded: Int64 = 0
+    /// Folds already added to a run summary (`book`).
+    private var booked: Int64 = 0
+    public static let name = "mongodb-write-twin-fold"
 
     struct Key: Hashable {
         var connection: String
@@ -72,6 +77,11 @@ public final class WriteTwinFolder {
         } else {
             emit(event)
         }
+    }
+
+    public func book(into summary: RunSummary) {
+        summary.foldedWriteTwins = summary.foldedWriteTwins.addingSaturated(folded - booked)
+        booked = folded
     }
 
     /// End of input: releases the twins still held.

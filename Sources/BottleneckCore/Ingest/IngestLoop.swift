@@ -1,0 +1,163 @@
+/// Where kept events go: the summary builder, NDJSON, tail's live view. A new sink is one type
+/// conforming to this and one line where the driver assembles its sinks.
+public protocol EventSink: AnyObject {
+    /// One event that passed the format's transforms and the filters, in input order.
+    func consume(_ event: Event)
+}
+
+/// A format's own step between parsing and the filters (the MongoDB write-twin fold). A
+/// `ParserFactory` names the transforms its format needs; each input gets one instance of each.
+public protocol EventTransform: AnyObject {
+    func process(_ event: Event, emit: (Event) -> Void)
+    /// End of the input: emit what is still held.
+    func finish(emit: (Event) -> Void)
+    /// Adds what the transform counted (events folded away) to the run summary.
+    func book(into summary: RunSummary)
+}
+
+/// The one place where lines become events, for every mode: sequential `analyze`, the `--jobs`
+/// consumer, `tail`, rule examples and the fuzz harnesses all drive an `IngestLoop`.
+///
+///     line ─► accounting (blank, too long) ─► rules.beginLine ─► LineDispatcher (format registry)
+///          ─► events ─► format transforms (write-twin fold) ─► filters ─► sinks ─► rules.observe
+///          ─► rules.endLine, accounting (outcome)
+///
+/// One loop per input. A driver that parses elsewhere (the `--jobs` workers) replays each line's
+/// outcome and events through `replay`, which runs the same steps after the dispatcher.
+public final class IngestLoop {
+    public let input: Int
+    public let summary: RunSummary
+    public private(set) var accounting: InputAccounting
+    public let dispatcher: LineDispatcher
+    let filter: EventFilter
+    let sinks: [any EventSink]
+    let rules: RuleRun?
+    private let transforms: [any EventTransform]
+    private var keptClosure: ((Event) -> Void)!
+    private var emitClosure: ((Event) -> Void)!
+
+    public init(input: Int, accounting: InputAccounting, context: ParseContext, parsers: [ParserFactory],
+                filter: EventFilter, summary: RunSummary, sinks: [any EventSink]) {
+        self.input = input
+        self.accounting = accounting
+        self.summary = summary
+        self.dispatcher = LineDispatcher(context: context, factories: parsers)
+        self.filter = filter
+        self.sinks = sinks
+        self.rules = summary.rules
+        var seen = Set<String>()
+        var t: [any EventTransform] = []
+        for f in parsers {
+            for (name, make) in f.transforms where seen.insert(name).inserted { t.append(make()) }
+        }
+        self.transforms = t
+        self.keptClosure = { [unowned self] e in self.kept(e) }
+        self.emitClosure = { [unowned self] e in self.emit(e) }
+    }
+
+    // MARK: - lines
+
+    /// One line as a `LineReader` (or `tail`'s reader) delivers it: counted, parsed, its events
+    /// passed on. `bytes == nil` is a line over the length limit.
+    @inline(__always)
+    public func line(_ bytes: UnsafeRawBufferPointer?, number: Int) {
+        guard let bytes else { return skip(.tooLong) }
+        if bytes.isEmpty { return skip(.blank) }
+        rules?.beginLine(bytes, number: number, input: input)
+        accounting.count(dispatcher.parse(bytes, lineNumber: number, emit: emitClosure))
+        rules?.endLine()
+    }
+
+    @inline(__always)
+    public func line(_ l: Line) { line(l.tooLong ? nil : l.bytes, number: l.number) }
+
+    /// A line that was parsed elsewhere (a `--jobs` worker): its bytes (for line rules; empty
+    /// when the rules read no lines), its outcome and the events the parser emitted for it, in order.
+    @inline(__always)
+    func replay(_ bytes: UnsafeRawBufferPointer, number: Int, outcome: LineOutcome, events: ArraySlice<Event>, lineShift: Int) {
+        rules?.beginLine(bytes, number: number, input: input)
+        for e in events { emit(e.shiftingLines(by: lineShift)) }
+        accounting.count(outcome)
+        rules?.endLine()
+    }
+
+    /// A line counted under a reason without parsing (blank, too long, incomplete last line).
+    public func skip(_ reason: SkipReason) {
+        accounting.count(.skipped(reason))
+    }
+
+    // MARK: - events
+
+    /// An event as a parser emitted it: through the transforms, the filters and the sinks.
+    public func emit(_ event: Event) {
+        if case .slowOperation(let op) = event, op.timestamp == nil { accounting.unreadableTimestamps += 1 }
+        pass(event, from: 0)
+    }
+
+    private func pass(_ event: Event, from t: Int) {
+        if t == transforms.count { return kept(event) }
+        transforms[t].process(event) { self.pass($0, from: t + 1) }
+    }
+
+    private func kept(_ event: Event) {
+        if !filter.isEmpty && !filter.accepts(event) {
+            accounting.filteredOut += 1
+            return
+        }
+        for s in sinks { s.consume(event) }
+        rules?.observe(event)
+    }
+
+    /// Lets the parsers and transforms emit what they still hold (end of input, or a quiet
+    /// followed file), without ending the input.
+    public func flush() {
+        dispatcher.finish(emit: emitClosure)
+        for (i, t) in transforms.enumerated() { t.finish { self.pass($0, from: i + 1) } }
+    }
+
+    /// End of the input: flushes, books the transforms' counts and stores the accounting in the
+    /// summary (appended, or in place when the summary already lists this input).
+    public func finish(bytes: Int64? = nil, format: String? = nil) {
+        flush()
+        for t in transforms { t.book(into: summary) }
+        if let bytes { accounting.bytes = bytes }
+        accounting.format = format ?? dispatcher.formatSummary
+        if input < summary.inputs.count { summary.inputs[input] = accounting } else { summary.inputs.append(accounting) }
+    }
+
+    /// Tail: the accounting so far, for checkpoints and live reports.
+    public func storeAccounting() {
+        for t in transforms { t.book(into: summary) }
+        if dispatcher.formatSummary != "unknown" { accounting.format = dispatcher.formatSummary }
+        if input < summary.inputs.count { summary.inputs[input] = accounting } else { summary.inputs.append(accounting) }
+    }
+
+    /// Tail: bytes read (tail counts them per line; `analyze` takes the reader's total).
+    public func addBytes(_ n: Int64) { accounting.bytes = accounting.bytes.addingSaturated(n) }
+}
+
+/// The summary builder: every kept event into the run summary's aggregates.
+public final class SummarySink: EventSink {
+    let summary: RunSummary
+    let host: String?
+    public init(summary: RunSummary, host: String?) {
+        self.summary = summary
+        self.host = host
+    }
+    public func consume(_ event: Event) {
+        switch event {
+        case .slowOperation(let op):
+            summary.shapes.add(op, host: host)
+            summary.timeline.add(op)
+        case .oomKill(let k):
+            summary.oom.add(k)
+        }
+    }
+}
+
+/// Hands each kept event to a closure (NDJSON streaming, tail's live view).
+public final class ClosureSink: EventSink {
+    let body: (Event) -> Void
+    public init(_ body: @escaping (Event) -> Void) { self.body = body }
+    public func consume(_ event: Event) { body(event) }
+}
