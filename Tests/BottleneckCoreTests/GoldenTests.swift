@@ -148,16 +148,21 @@ struct GoldenCase: Sendable, CustomTestStringConvertible {
     var testDescription: String { name }
 }
 
-/// A short line diff: a little context before the first differing line, then up to 8 lines of
-/// each side from there.
+/// A short line diff: the lines between the common head and the common tail of the two texts
+/// (at most 8 of each side), with two lines of context before.
 func goldenDiff(expected: String, actual: String) -> String {
     let e = expected.split(separator: "\n", omittingEmptySubsequences: false)
     let a = actual.split(separator: "\n", omittingEmptySubsequences: false)
     var i = 0
     while i < e.count, i < a.count, e[i] == a[i] { i += 1 }
+    var tail = 0
+    while tail < e.count - i, tail < a.count - i, e[e.count - 1 - tail] == a[a.count - 1 - tail] { tail += 1 }
     var out = "first difference at line \(i + 1) (golden \(e.count) lines, output \(a.count) lines)\n"
     for j in max(0, i - 2)..<i { out += "  \(e[j])\n" }
-    for j in i..<min(e.count, i + 8) { out += "- \(e[j])\n" }
-    for j in i..<min(a.count, i + 8) { out += "+ \(a[j])\n" }
+    let eEnd = e.count - tail, aEnd = a.count - tail
+    for j in i..<min(eEnd, i + 8) { out += "- \(e[j])\n" }
+    if eEnd - i > 8 { out += "- … \(eEnd - i - 8) more\n" }
+    for j in i..<min(aEnd, i + 8) { out += "+ \(a[j])\n" }
+    if aEnd - i > 8 { out += "+ … \(aEnd - i - 8) more\n" }
     return out
 }
