@@ -9,7 +9,7 @@ BENCH_APT_PACKAGES := gcc g++ libsimdjson-dev time
 SHARED ?= $(abspath $(CURDIR)/../shared)
 BENCH_DIR ?= /tmp/bottleneck-bench
 
-.PHONY: deps bench-deps demo build release test bench clean
+.PHONY: deps bench-deps demo build release test goldens bench clean
 
 # Installs the Debian packages the build links against, when they are missing.
 deps:
@@ -38,6 +38,14 @@ test: deps
 	$(SWIFT) build
 	.build/debug/bottleneck rules test
 	$(SWIFT) test 2>&1 | tee .build/test-output.txt; exit $${PIPESTATUS[0]}
+
+# Re-records Fixtures/golden (JSON report and table of every fixture log; see GoldenTests.swift).
+# Read the diff before committing it: every changed line is a change in what users see.
+goldens: deps
+	$(SWIFT) build --build-tests
+	BOTTLENECK_RECORD_GOLDENS=1 $(SWIFT) test --skip-build --filter GoldenTests
+	@echo; git diff --stat -- Fixtures/golden; git status --short --untracked-files=all -- Fixtures/golden | grep -v '^ M' || true
+	@echo; echo "Read the diff before committing: git diff Fixtures/golden"
 
 # Speed, memory and correctness against ../shared/bench (see scripts/bench.py for the knobs:
 # BENCH_JSON_SIZE, BENCH_TEXT_SIZE, BENCH_EXPLODE_SHAPES, BENCH_RUNS, BENCH_ARGS, ...).

@@ -13,11 +13,14 @@ public func bottleneckExecutablePath() -> String {
     return URL(fileURLWithPath: exe).deletingLastPathComponent().appendingPathComponent("bottleneck").path
 }
 
-/// Runs `bottleneck ARGS` with optional standard input bytes and environment additions.
-public func runBottleneck(_ args: [String], stdin: [UInt8]? = nil, environment: [String: String] = [:]) throws -> CLIResult {
+/// Runs `bottleneck ARGS` with optional standard input bytes and environment additions,
+/// in `currentDirectory` when given (so relative input paths name the same file anywhere).
+public func runBottleneck(_ args: [String], stdin: [UInt8]? = nil, environment: [String: String] = [:],
+                          currentDirectory: String? = nil) throws -> CLIResult {
     let p = Process()
     p.executableURL = URL(fileURLWithPath: bottleneckExecutablePath())
     p.arguments = args
+    if let currentDirectory { p.currentDirectoryURL = URL(fileURLWithPath: currentDirectory, isDirectory: true) }
     var env = ProcessInfo.processInfo.environment
     for (k, v) in environment { env[k] = v }
     p.environment = env
