@@ -4,10 +4,6 @@ import BottleneckCore
 import Glibc
 #endif
 
-enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
-    case table, json, ndjson
-}
-
 extension ShapeSort: ExpressibleByArgument {}
 
 struct AnalyzeCommand: ParsableCommand {
@@ -19,8 +15,11 @@ struct AnalyzeCommand: ParsableCommand {
     @Argument(help: "Log files (plain or gzip, detected by content); - reads standard input.")
     var files: [String] = []
 
-    @Option(name: .shortAndLong, help: "Output format: table, json or ndjson.")
-    var format: OutputFormat = .table
+    @Option(name: .shortAndLong, help: ArgumentHelp("Output format: \(ReporterRegistry.help).", valueName: "format"))
+    var format: String?
+
+    @Option(help: ArgumentHelp("Also write the run summary (a partial report, for `bottleneck merge`) to FILE.", valueName: "file"))
+    var partial: String?
 
     @Option(name: .shortAndLong, help: "Write the report to FILE atomically (temporary file, then rename).")
     var output: String?
@@ -31,23 +30,7 @@ struct AnalyzeCommand: ParsableCommand {
     @Option(help: "Shapes shown in the table.")
     var top: Int = 20
 
-    @Option(help: "Only events at or after this instant (ISO 8601, e.g. 2024-01-31T10:00:00Z).")
-    var since: String?
-
-    @Option(help: "Only events before this instant (ISO 8601).")
-    var until: String?
-
-    @Option(help: "Only namespaces matching this glob (repeatable), e.g. 'shop.*'.")
-    var ns: [String] = []
-
-    @Option(help: "Only these operations (repeatable): find, aggregate, count, update, ...")
-    var op: [String] = []
-
-    @Option(name: .customLong("min-ms"), help: "Only operations at least this slow (milliseconds).")
-    var minMs: Int64?
-
-    @Option(help: "Only these plan kinds (repeatable): COLLSCAN, IXSCAN, ...")
-    var plan: [String] = []
+    @OptionGroup var filters: FilterOptions
 
     @Option(name: .customLong("memory-budget"),
             help: "MiB for the shape table; past it, rare shapes are folded into an (other) bucket with stated error bounds. 0 = exact, unbounded.")
@@ -87,8 +70,9 @@ struct AnalyzeCommand: ParsableCommand {
         if jobs < 1 { throw ValidationError("--jobs must be at least 1") }
         if memoryBudget < 0 { throw ValidationError("--memory-budget must be 0 (unbounded) or a number of MiB") }
         if maxLineLength < 1 { throw ValidationError("--max-line-length must be positive") }
-        if let since, Timestamp.parseISO8601(since) == nil { throw ValidationError("--since: not an ISO 8601 instant: \(since)") }
-        if let until, Timestamp.parseISO8601(until) == nil { throw ValidationError("--until: not an ISO 8601 instant: \(until)") }
+        if let format, ReporterRegistry.reporter(named: format) == nil, ReporterRegistry.eventReporter(named: format) == nil {
+            throw ValidationError("--format: unknown format '\(format)'; one of: \(ReporterRegistry.names.joined(separator: ", "))")
+        }
         if let bootTime, Timestamp.parseISO8601(bootTime) == nil { throw ValidationError("--boot-time: not an ISO 8601 instant: \(bootTime)") }
     }
 
@@ -102,57 +86,46 @@ struct AnalyzeCommand: ParsableCommand {
         options.bootTime = bootTime.flatMap(Timestamp.parseISO8601)
         options.oomWindowMillis = Int64(max(1, oomWindow)) * 60_000
         options.crashLoopWindowMillis = Int64(max(1, crashLoopWindow)) * 60_000
-        options.filter.since = since.flatMap(Timestamp.parseISO8601)
-        options.filter.until = until.flatMap(Timestamp.parseISO8601)
-        options.filter.namespaceGlobs = ns
-        options.filter.operations = Set(op.map { $0.lowercased() })
-        options.filter.minMillis = minMs
-        options.filter.planKinds = Set(plan.map { $0.uppercased() })
+        options.filter = filters.filter
+        options.host = filters.host
+        options.keepEdges = partial != nil
         options.rules = RuleSet(try RuleOptions.load(dirs: ruleSource.dirs, defaults: !ruleSource.noDefaultRules))
 
+        // With --partial and no explicit --format/-o, only the partial is written.
+        let formatName = format ?? TableReporter().name
+        let writeReport = partial == nil || format != nil || output != nil
         let inputs = files.isEmpty ? ["-"] : files
         let analyzer = Analyzer(options: options)
         let progress = (!quiet && Terminal.isTTY(2)) ? ProgressBar() : nil
         if let progress {
-            analyzer.onProgress = { index, done, size in progress.update(file: inputs[index], done: done, size: size) }
+            analyzer.onProgress = { index, done, size in progress.update(file: inputs[min(index, inputs.count - 1)], done: done, size: size) }
         }
 
-        var sink: OutputSink? = nil
-        if format == .ndjson {
-            sink = try OutputSink(path: output)
-            let s = sink!
-            var currentPath = ""
-            analyzer.onEvent = { event in
-                s.write(NDJSONEventWriter.line(for: event, inputPath: currentPath))
-                s.write("\n")
+        var eventSink: OutputSink? = nil
+        if writeReport, let events = ReporterRegistry.eventReporter(named: formatName) {
+            let s = try OutputSink(path: output)
+            eventSink = s
+            // The event's input index names its file, whichever worker parsed it.
+            analyzer.onEvent = { [unowned analyzer] event in
+                s.write(events.line(for: event, inputPath: analyzer.path(ofInput: event.source.input)))
             }
-            for path in inputs {
-                currentPath = path
-                analyzer.analyze(paths: [path])
-            }
-        } else {
-            analyzer.analyze(paths: inputs)
         }
+        analyzer.analyze(paths: inputs)
         progress?.finish()
 
         let report = Report(result: analyzer.result, sort: sort, top: top)
-        var ro = ReportOptions()
-        ro.top = top
-        switch format {
-        case .ndjson:
-            try sink!.commit()
+        if let partial {
+            try ReportWriting.write(report, format: PartialReporter(), options: ReportOptions(), to: try OutputSink(path: partial))
+        }
+        if let eventSink {
+            try eventSink.commit()
             Terminal.writeStderr(accountingLine(report))
-        case .json:
-            let out = try OutputSink(path: output)
-            JSONReporter().write(report, options: ro) { out.write($0) }
-            try out.commit()
-        case .table:
+        } else if writeReport, let reporter = ReporterRegistry.reporter(named: formatName) {
+            var ro = ReportOptions()
+            ro.top = top
             ro.width = output == nil && Terminal.isTTY(1) ? Terminal.width(1) : 160
             ro.color = output == nil && Terminal.isTTY(1) && !Terminal.noColor && !noColor
-            let text = TableReporter().render(report, options: ro)
-            let out = try OutputSink(path: output)
-            out.write(text)
-            try out.commit()
+            try ReportWriting.write(report, format: reporter, options: ro, to: try OutputSink(path: output))
         }
 
         for i in analyzer.result.inputs where i.error != nil {

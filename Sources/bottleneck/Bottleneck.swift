@@ -16,7 +16,7 @@ struct Bottleneck: ParsableCommand {
         commandName: "bottleneck",
         abstract: "Find where a database fleet loses its time and its memory: MongoDB slow queries and kernel OOM kills.",
         version: "0.1.0",
-        subcommands: [AnalyzeCommand.self, TailCommand.self, RulesCommand.self],
+        subcommands: [AnalyzeCommand.self, MergeCommand.self, TailCommand.self, RulesCommand.self],
         defaultSubcommand: AnalyzeCommand.self
     )
 

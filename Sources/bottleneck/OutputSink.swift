@@ -33,6 +33,11 @@ final class OutputSink {
         if buffer.count >= 1 << 16 { flush() }
     }
 
+    func write(bytes: [UInt8]) {
+        buffer.append(contentsOf: bytes)
+        if buffer.count >= 1 << 16 { flush() }
+    }
+
     private func flush() {
         buffer.withUnsafeBytes { b in
             var off = 0

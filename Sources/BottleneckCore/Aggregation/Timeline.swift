@@ -22,7 +22,7 @@ public final class Timeline {
     }
 
     static let trackedPerMinute = 64
-    static let keptPerMinute = 16
+    static let keptPerMinute = 64
 
     private var perSecond: [Int64: Tally] = [:]
     private var perMinuteShape: [Int64: [ShapeTally]] = [:]
@@ -43,8 +43,8 @@ public final class Timeline {
     public func add(_ op: SlowOperation) {
         guard let t = op.timestamp else { untimed += 1; return }
         let d = op.durationMillis
-        operations += 1
-        totalMillis += d
+        operations = operations.addingSaturated(1)
+        totalMillis = totalMillis.addingSaturated(d)
         if first == nil || t < first! { first = t }
         if last == nil || last! < t { last = t }
         let s = Timeline.floorDiv(t.millis, 1000)
@@ -53,8 +53,8 @@ public final class Timeline {
             lastSecond = s
             lastTally = perSecond[s] ?? Tally()
         }
-        lastTally.count += 1
-        lastTally.totalMillis += d
+        lastTally.count = lastTally.count.addingSaturated(1)
+        lastTally.totalMillis = lastTally.totalMillis.addingSaturated(d)
         let m = Timeline.floorDiv(s, 60)
         if m != curMinute {
             flushMinute()
@@ -65,8 +65,8 @@ public final class Timeline {
         }
         let id = op.shape.id
         if let i = curIndex[id] {
-            cur[i].count += 1
-            cur[i].totalMillis += d
+            cur[i].count = cur[i].count.addingSaturated(1)
+            cur[i].totalMillis = cur[i].totalMillis.addingSaturated(d)
         } else if cur.count < Timeline.trackedPerMinute {
             curIndex[id] = cur.count
             cur.append(ShapeTally(id: id, count: 1, totalMillis: d, namespace: op.namespace, operation: op.operation, text: op.shape.text))
@@ -76,7 +76,7 @@ public final class Timeline {
             for i in cur.indices where cur[i].totalMillis < cur[lo].totalMillis { lo = i }
             curIndex[cur[lo].id] = nil
             curIndex[id] = lo
-            cur[lo] = ShapeTally(id: id, count: cur[lo].count + 1, totalMillis: cur[lo].totalMillis + d,
+            cur[lo] = ShapeTally(id: id, count: cur[lo].count.addingSaturated(1), totalMillis: cur[lo].totalMillis.addingSaturated(d),
                                  namespace: op.namespace, operation: op.operation, text: op.shape.text)
         }
     }

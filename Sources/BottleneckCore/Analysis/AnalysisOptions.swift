@@ -1,6 +1,9 @@
 /// Options of one analysis run.
 public struct AnalysisOptions: Sendable {
     public var filter = EventFilter()
+    /// The run writes a partial summary: keep the write twins at the edges of each input
+    /// pending, to be paired when partials are merged (`RunSummary.pendingTwins`).
+    public var keepEdges = false
     /// Host every input's events are attributed to (`--host`); nil: each file's name.
     public var host: String?
     public var readSize = LineReader.defaultReadSize

@@ -81,8 +81,7 @@ public final class Analyzer {
                 if n == 0 { break }
                 bytes.append(contentsOf: chunk[0..<n])
             }
-            let s = try SummaryCoding.decode(bytes, rules: options.rules)
-            try result.merge(s)
+            try result.merge(try SummaryCoding.decode(bytes, rules: options.rules))
         } catch {
             var acct = InputAccounting(path: path)
             acct.format = "partial"
@@ -103,12 +102,21 @@ public final class Analyzer {
                             yearFromModificationTime: yearSource)
     }
 
+    /// Paths of the inputs that are being or have been read, by input index.
+    private var paths: [Int: String] = [:]
+
+    /// The path of input `index` (for streamed events, before the input's accounting is booked).
+    public func path(ofInput index: Int) -> String {
+        paths[index] ?? (index < result.inputs.count ? result.inputs[index].path : "")
+    }
+
     /// The ingest loop of input `index`, with this run's sinks.
     func makeLoop(index: Int, accounting: InputAccounting, context: ParseContext) -> IngestLoop {
+        paths[index] = accounting.path
         var sinks: [any EventSink] = [SummarySink(summary: result, host: accounting.host)]
         if let onEvent { sinks.append(ClosureSink(onEvent)) }
         return IngestLoop(input: index, accounting: accounting, context: context, parsers: options.parsers,
-                          filter: options.filter, summary: result, sinks: sinks)
+                          filter: options.filter, summary: result, sinks: sinks, keepEdges: options.keepEdges)
     }
 
     private func run(source: ByteSource, index: Int, accounting: InputAccounting,

@@ -13,6 +13,13 @@ public protocol EventTransform: AnyObject {
     func finish(emit: (Event) -> Void)
     /// Adds what the transform counted (events folded away) to the run summary.
     func book(into summary: RunSummary)
+    /// `keepEdges`: the run writes a partial summary, so events whose fate depends on another
+    /// part of the log are handed to the summary instead of being decided here.
+    func configure(keepEdges: Bool, host: String?)
+}
+
+extension EventTransform {
+    public func configure(keepEdges: Bool, host: String?) {}
 }
 
 /// The one place where lines become events, for every mode: sequential `analyze`, the `--jobs`
@@ -37,7 +44,7 @@ public final class IngestLoop {
     private var emitClosure: ((Event) -> Void)!
 
     public init(input: Int, accounting: InputAccounting, context: ParseContext, parsers: [ParserFactory],
-                filter: EventFilter, summary: RunSummary, sinks: [any EventSink]) {
+                filter: EventFilter, summary: RunSummary, sinks: [any EventSink], keepEdges: Bool = false) {
         self.input = input
         self.accounting = accounting
         self.summary = summary
@@ -48,7 +55,11 @@ public final class IngestLoop {
         var seen = Set<String>()
         var t: [any EventTransform] = []
         for f in parsers {
-            for (name, make) in f.transforms where seen.insert(name).inserted { t.append(make()) }
+            for (name, make) in f.transforms where seen.insert(name).inserted {
+                let transform = make()
+                transform.configure(keepEdges: keepEdges, host: accounting.host)
+                t.append(transform)
+            }
         }
         self.transforms = t
         self.keptClosure = { [unowned self] e in self.kept(e) }

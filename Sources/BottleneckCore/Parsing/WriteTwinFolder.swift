@@ -28,6 +28,14 @@ public final class WriteTwinFolder: EventTransform {
 
     /// Statements waiting for their twin: their timestamps (millis), oldest first.
     private var waiting: [Key: [Int64]] = [:]
+    /// Partial summaries (`keepEdges`): a twin or statement whose partner may be in another part
+    /// of the same log (before this input began, or after it ended) is handed to the run summary
+    /// (`RunSummary.pendingTwins`), which pairs the parts' edges when they are merged.
+    private var keepEdges = false
+    private var host: String?
+    private var firstMillis: Int64?
+    private var pendingTwins: [PendingTwin] = []
+    private var pendingStatements: [PendingStatement] = []
     /// Twins waiting for their statement, in arrival order.
     private var held: [(key: Key, event: Event, millis: Int64)] = []
     static let maxWaitingKeys = 1 << 16
@@ -37,8 +45,14 @@ public final class WriteTwinFolder: EventTransform {
 
     /// Passes `event` on through `emit`, unless it is a folded twin. Held twins are emitted
     /// later, from a later call or from `finish`.
+    public func configure(keepEdges: Bool, host: String?) {
+        self.keepEdges = keepEdges
+        self.host = host
+    }
+
     public func process(_ event: Event, emit: (Event) -> Void) {
         let now = event.timestamp?.millis
+        if firstMillis == nil, let now { firstMillis = now }
         if !held.isEmpty { release(before: now, emit: emit) }
         guard case .slowOperation(let op) = event, op.operation == "update" || op.operation == "delete" else {
             emit(event)
@@ -50,7 +64,10 @@ public final class WriteTwinFolder: EventTransform {
                 held.remove(at: i)
                 folded += 1
             } else if let t = now {
-                if waiting.count >= WriteTwinFolder.maxWaitingKeys { waiting.removeAll(keepingCapacity: true) }
+                if waiting.count >= WriteTwinFolder.maxWaitingKeys {
+                    for (k, list) in waiting { for t in list { expired(k, t) } }
+                    waiting.removeAll(keepingCapacity: true)
+                }
                 waiting[key, default: []].append(t)
             }
             emit(event)
@@ -63,7 +80,10 @@ public final class WriteTwinFolder: EventTransform {
         // A batch command: pair it with the oldest recent statement.
         if var list = waiting[key] {
             let oldest = (now ?? .max) - op.durationMillis - WriteTwinFolder.slackMillis
-            while let first = list.first, now != nil, first < oldest { list.removeFirst() }
+            while let first = list.first, now != nil, first < oldest {
+                expired(key, first)
+                list.removeFirst()
+            }
             if !list.isEmpty {
                 list.removeFirst()
                 waiting[key] = list.isEmpty ? nil : list
@@ -79,27 +99,59 @@ public final class WriteTwinFolder: EventTransform {
         }
     }
 
+    /// A statement no twin came for: near the start of the input its twin may be in the part
+    /// before (held there at its end, in the same millisecond).
+    private func expired(_ key: Key, _ t: Int64) {
+        guard keepEdges, let f = firstMillis, t - f <= WriteTwinFolder.slackMillis else { return }
+        pendingStatements.append(PendingStatement(host: host, connection: key.connection, operation: key.operation,
+                                                  namespace: key.namespace, millis: t))
+    }
+
+    /// A twin released unpaired: near the start of the input its statement may be in the part
+    /// before; at the end (`atEnd`) its statement may follow in the next part.
+    private func release(_ h: (key: Key, event: Event, millis: Int64), atEnd: Bool, emit: (Event) -> Void) {
+        if keepEdges, case .slowOperation(let op) = h.event,
+           atEnd || h.millis - (firstMillis ?? h.millis) <= op.durationMillis.addingSaturated(WriteTwinFolder.slackMillis) {
+            pendingTwins.append(PendingTwin(host: host, operation: op, millis: h.millis))
+        } else {
+            emit(h.event)
+        }
+    }
+
     public func book(into summary: RunSummary) {
         summary.foldedWriteTwins = summary.foldedWriteTwins.addingSaturated(folded - booked)
         booked = folded
+        summary.pendingTwins += pendingTwins
+        summary.pendingStatements += pendingStatements
+        pendingTwins.removeAll()
+        pendingStatements.removeAll()
     }
 
     /// End of input: releases the twins still held.
     public func finish(emit: (Event) -> Void) {
-        release(before: nil, emit: emit)
+        for h in held { release(h, atEnd: true, emit: emit) }
+        held.removeAll(keepingCapacity: true)
+        if keepEdges {
+            for (k, list) in waiting.sorted(by: { ($0.key.connection, $0.key.namespace, $0.key.operation) < ($1.key.connection, $1.key.namespace, $1.key.operation) }) {
+                for t in list {
+                    pendingStatements.append(PendingStatement(host: host, connection: k.connection, operation: k.operation,
+                                                              namespace: k.namespace, millis: t))
+                }
+            }
+        }
         waiting.removeAll()
     }
 
     private func release(before millis: Int64?, emit: (Event) -> Void) {
         guard let m = millis else {
-            for h in held { emit(h.event) }
+            for h in held { release(h, atEnd: false, emit: emit) }
             held.removeAll(keepingCapacity: true)
             return
         }
         guard held.contains(where: { $0.millis < m }) else { return }
         var keep: [(key: Key, event: Event, millis: Int64)] = []
         for h in held {
-            if h.millis < m { emit(h.event) } else { keep.append(h) }
+            if h.millis < m { release(h, atEnd: false, emit: emit) } else { keep.append(h) }
         }
         held = keep
     }

@@ -1,12 +1,11 @@
 /// The versioned JSON report (`--format json`), documented by docs/report.schema.json.
 public struct JSONReporter: Reporter {
-    public static let name = "json"
+    public let name = "json"
+    public let summary = "the versioned JSON report, docs/report.schema.json"
     public init() {}
 
-    public func render(_ report: Report, options: ReportOptions) -> String {
-        var text = ""
-        write(report, options: options) { text += $0 }
-        return text
+    public func write(_ report: Report, options: ReportOptions, to out: any ReportOutput) {
+        write(report, options: options) { out.write($0) }
     }
 
     /// Streams the report to `sink` in pieces of about 1 MiB (memory stays flat on huge reports).
@@ -97,6 +96,8 @@ public struct JSONReporter: Reporter {
         w.bool("truncatedShape", s.shape.isTruncated)
         w.int("count", s.count)
         if bounded { w.int("countError", s.countError) }
+        // Only when a sum from the log reached Int64.max and was held there.
+        if s.saturated { w.bool("saturated", true) }
         w.beginObject("durationMs")
         w.int("total", s.durationTotal)
         w.int("min", s.histogram.min)

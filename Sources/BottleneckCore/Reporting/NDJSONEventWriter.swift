@@ -1,5 +1,13 @@
 /// One normalized event per line (`--format ndjson`), in the shared schema, for jq and DuckDB.
-public enum NDJSONEventWriter {
+public struct NDJSONEventWriter: EventReporter {
+    public let name = "ndjson"
+    public let summary = "one normalized event per line"
+    public init() {}
+
+    public func line(for event: Event, inputPath: String) -> String {
+        NDJSONEventWriter.line(for: event, inputPath: inputPath) + "\n"
+    }
+
     public static func line(for event: Event, inputPath: String) -> String {
         var w = JSONWriter()
         w.beginObject()

@@ -26,6 +26,8 @@ public enum ShapeSort: String, CaseIterable, Sendable {
 
 /// A finished analysis, ready for any reporter.
 public struct Report {
+    /// The run summary the report was built from (what `--format partial` writes).
+    public let summary: RunSummary
     public var inputs: [InputAccounting]
     /// Shapes in rank order (all of them; reporters cut to --top).
     public var shapes: [ShapeAggregate]
@@ -44,7 +46,11 @@ public struct Report {
     /// Kernel OOM kills, crash loops and the slow-operation timeline (issue 4).
     public var oom: OOMSection
 
-    public init(result: RunSummary, sort: ShapeSort = .total, top: Int? = nil) {
+    /// `summary` is kept as given (mergeable); the report counts its pending edge twins
+    /// (`RunSummary.settled`).
+    public init(result summary: RunSummary, sort: ShapeSort = .total, top: Int? = nil) {
+        self.summary = summary
+        let result = summary.settled()
         self.inputs = result.inputs
         self.foldedWriteTwins = result.foldedWriteTwins
         self.operations = result.shapes.operations

@@ -1,8 +1,47 @@
-/// An output format. A new one is a file plus a line in `ReporterRegistry`.
+/// Where a reporter writes: pieces of text or bytes, in order (stdout, a file written atomically,
+/// a string in tests). Write errors are the output's business, not the reporter's.
+public protocol ReportOutput: AnyObject {
+    func write(_ text: String)
+    func write(bytes: [UInt8])
+}
+
+/// An output format for a finished run. Reporters only render: the `Report` they get is already
+/// ranked, with its findings computed from the run summary. A new format is one file with a type
+/// conforming to this protocol plus one line in `ReporterRegistry.reporters`.
 public protocol Reporter: Sendable {
-    static var name: String { get }
-    /// Renders the whole report.
-    func render(_ report: Report, options: ReportOptions) -> String
+    /// The `--format` name.
+    var name: String { get }
+    /// One line for `--help`.
+    var summary: String { get }
+    /// Writes the whole report (large reports stream in pieces).
+    func write(_ report: Report, options: ReportOptions, to out: any ReportOutput)
+}
+
+/// A format of the event stream (`--format ndjson`): one record per kept event, written as the
+/// ingest loop produces it, in input order. A new one is one file plus one line in
+/// `ReporterRegistry.eventReporters`.
+public protocol EventReporter: Sendable {
+    var name: String { get }
+    var summary: String { get }
+    /// One event as a line (newline included).
+    func line(for event: Event, inputPath: String) -> String
+}
+
+extension Reporter {
+    /// The whole report as a string (tests, `tail`'s snapshots).
+    public func render(_ report: Report, options: ReportOptions) -> String {
+        let s = StringOutput()
+        write(report, options: options, to: s)
+        return s.text
+    }
+}
+
+/// Collects a report in memory.
+public final class StringOutput: ReportOutput {
+    public private(set) var text = ""
+    public init() {}
+    public func write(_ t: String) { text += t }
+    public func write(bytes: [UInt8]) { text += String(decoding: bytes, as: UTF8.self) }
 }
 
 public struct ReportOptions: Sendable {
@@ -12,9 +51,34 @@ public struct ReportOptions: Sendable {
     public init() {}
 }
 
+/// Every output format the command line offers, by `--format` name. The CLI reads only this.
 public enum ReporterRegistry {
-    public static let all: [String: any Reporter] = [
-        TableReporter.name: TableReporter(),
-        JSONReporter.name: JSONReporter(),
+    public static let reporters: [any Reporter] = [
+        TableReporter(),
+        JSONReporter(),
+        PartialReporter(),
     ]
+
+    public static let eventReporters: [any EventReporter] = [
+        NDJSONEventWriter(),
+    ]
+
+    public static func reporter(named name: String) -> (any Reporter)? { reporters.first { $0.name == name } }
+    public static func eventReporter(named name: String) -> (any EventReporter)? { eventReporters.first { $0.name == name } }
+    public static var names: [String] { reporters.map(\.name) + eventReporters.map(\.name) }
+    /// `--help` text: every format with its one-line summary.
+    public static var help: String {
+        (reporters.map { "\($0.name) (\($0.summary))" } + eventReporters.map { "\($0.name) (\($0.summary))" }).joined(separator: ", ")
+    }
+}
+
+/// The run summary itself (`--format partial`, what `--partial FILE` writes): the input of
+/// `bottleneck merge`, `analyze` and later runs; docs/partial-format.md.
+public struct PartialReporter: Reporter {
+    public let name = "partial"
+    public let summary = "the mergeable run summary, binary"
+    public init() {}
+    public func write(_ report: Report, options: ReportOptions, to out: any ReportOutput) {
+        out.write(bytes: SummaryCoding.encode(report.summary))
+    }
 }

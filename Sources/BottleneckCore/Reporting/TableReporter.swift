@@ -1,9 +1,14 @@
 /// The terminal table: ranked shapes, then the line accounting footer.
 public struct TableReporter: Reporter {
-    public static let name = "table"
+    public let name = "table"
+    public let summary = "terminal table, the default"
+
+    public func write(_ report: Report, options: ReportOptions, to out: any ReportOutput) {
+        out.write(text(report, options: options))
+    }
     public init() {}
 
-    public func render(_ report: Report, options: ReportOptions) -> String {
+    func text(_ report: Report, options: ReportOptions) -> String {
         var out = ""
         let bold = options.color ? "\u{1B}[1m" : ""
         let dim = options.color ? "\u{1B}[2m" : ""

@@ -20,6 +20,14 @@ public enum Event: Sendable {
     case slowOperation(SlowOperation)
     case oomKill(OOMKill)
 
+    /// Where the event was logged.
+    public var source: SourceLocation {
+        switch self {
+        case .slowOperation(let op): return op.source
+        case .oomKill(let kill): return kill.source
+        }
+    }
+
     public var timestamp: Timestamp? {
         switch self {
         case .slowOperation(let op): return op.timestamp

@@ -2,7 +2,7 @@
 ///
 /// `IXSCAN { a: 1, b: -1 }` becomes kind `IXSCAN`, index `{ a: 1, b: -1 }`; a summary with several
 /// plans (`IXSCAN { a: 1 }, IXSCAN { b: 1 }`) keeps the first as kind/index and all in `raw`.
-public struct PlanSummary: Sendable, Hashable {
+public struct PlanSummary: Sendable, Hashable, Codable {
     /// COLLSCAN, IXSCAN, IDHACK, COUNT_SCAN, DISTINCT_SCAN, EOF, EXPRESS_IXSCAN, ...
     public let kind: String
     /// Index key pattern for index plans, without literal values.

@@ -1,5 +1,5 @@
 /// A query shape: the readable form (literals replaced by typed placeholders) and a stable id.
-public struct QueryShape: Sendable, Hashable {
+public struct QueryShape: Sendable, Hashable, Codable {
     /// Readable, literal-free text such as `filter {a: {$in: ?array<?number>}, c: ?string} sort {z: -1}`.
     public var text: String
     /// FNV-1a 64 of namespace, operation and text: stable across runs, machines and log formats.

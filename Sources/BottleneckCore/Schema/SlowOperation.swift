@@ -1,7 +1,7 @@
 /// One slow operation as logged by mongod or mongos, in any log format.
 ///
 /// Counters are optional: `nil` means "not in the log line", never zero.
-public struct SlowOperation: Sendable {
+public struct SlowOperation: Sendable, Codable {
     /// Log format that produced the event (`logv2`, `legacy-2.4`, ...).
     public var format: String
     public var source: SourceLocation

@@ -19,6 +19,10 @@ public final class RunSummary {
     public let oom = OOMAggregator()
     public let timeline = Timeline()
     public var foldedWriteTwins: Int64 = 0
+    /// Partial runs only: write twins and statements at the edges of a part, paired when parts
+    /// are merged (PendingEdges.swift).
+    public internal(set) var pendingTwins: [PendingTwin] = []
+    public internal(set) var pendingStatements: [PendingStatement] = []
     /// Rule evaluation state, when the options carry rules.
     public var rules: RuleRun?
     /// Versions of the tool and normalizer that produced the summary (a merged summary keeps the first).
@@ -48,6 +52,9 @@ public final class RunSummary {
         oom.merge(o.oom)
         timeline.merge(o.timeline)
         foldedWriteTwins = foldedWriteTwins.addingSaturated(o.foldedWriteTwins)
+        pendingTwins += o.pendingTwins
+        pendingStatements += o.pendingStatements
+        pairPendingEdges()
         if let r = o.rules {
             if let mine = rules { mine.merge(r) } else { rules = r }
         }
@@ -60,6 +67,7 @@ public final class RunSummary {
         shapes.other?.shiftInputs(by: n)
         oom.shiftInputs(by: n)
         rules?.shiftInputs(by: n)
+        for i in pendingTwins.indices { pendingTwins[i].operation.source.input += n }
     }
 }
 

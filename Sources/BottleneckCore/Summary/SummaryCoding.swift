@@ -39,6 +39,7 @@ public enum SummaryCoding {
         w.blob(json(OOMState(events: s.oom.events, duplicates: s.oom.duplicates)))
         w.bool(s.rules != nil)
         if let r = s.rules { w.blob(json(r.state)) }
+        w.blob(json(EdgeState(twins: s.pendingTwins, statements: s.pendingStatements)))
         var h = FNV1a64()
         for b in w.bytes { h.add(b) }
         w.u64(h.value)
@@ -83,8 +84,16 @@ public enum SummaryCoding {
                 s.rules = run
             }
         }
+        let edges: EdgeState = try unjson(try r.blob())
+        s.pendingTwins = edges.twins
+        s.pendingStatements = edges.statements
         guard r.atEnd else { throw DecodeError("trailing bytes after the summary") }
         return s
+    }
+
+    struct EdgeState: Codable {
+        var twins: [PendingTwin]
+        var statements: [PendingStatement]
     }
 
     struct OOMState: Codable {
@@ -303,5 +312,22 @@ public enum SummaryCoding {
         a.error = try r.optionalString()
         for _ in 0..<(try r.count()) { let k = try r.string(); a.skipped[SkipReason(k)] = try r.svarint() }
         return a
+    }
+}
+
+extension SummaryCoding {
+    /// Reads and decodes a partial-summary file (plain or gzip).
+    public static func read(path: String, rules: RuleSet? = nil) throws -> RunSummary {
+        let opened = try InputOpener.open(path: path)
+        guard opened.isSummary else { throw DecodeError("not a bottleneck partial summary (a log? analyze it, or write one with analyze --partial)") }
+        var bytes: [UInt8] = []
+        let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 1)
+        defer { chunk.deallocate() }
+        while true {
+            let n = try opened.source.read(into: chunk)
+            if n == 0 { break }
+            bytes.append(contentsOf: chunk[0..<n])
+        }
+        return try decode(bytes, rules: rules)
     }
 }

@@ -1,0 +1,72 @@
+/// A write twin (the `db.$cmd` batch of a slow update/delete) whose statement may be in another
+/// part of the same log: kept aside by a partial run instead of being counted (see
+/// `WriteTwinFolder`), paired when the parts are merged, counted as an operation if it stays alone.
+public struct PendingTwin: Codable, Sendable {
+    public var host: String?
+    public var operation: SlowOperation
+    public var millis: Int64
+}
+
+/// A write statement near the edge of its part, whose twin may be in the neighbouring part.
+public struct PendingStatement: Codable, Sendable {
+    public var host: String?
+    public var connection: String
+    public var operation: String
+    public var namespace: String
+    public var millis: Int64
+}
+
+extension RunSummary {
+    /// Pairs pending twins with pending statements of the same host, connection, collection and
+    /// kind, one to one, oldest statement first, when the statement is no later than the twin
+    /// and no earlier than the twin's duration plus a second (`WriteTwinFolder`'s rule). Paired
+    /// twins are folded; the rest stay pending (a later merge may pair them).
+    func pairPendingEdges() {
+        guard !pendingTwins.isEmpty, !pendingStatements.isEmpty else { return }
+        struct Key: Hashable { var host: String?; var connection: String; var operation: String; var namespace: String }
+        var statements: [Key: [Int64]] = [:]
+        for s in pendingStatements {
+            statements[Key(host: s.host, connection: s.connection, operation: s.operation, namespace: s.namespace), default: []].append(s.millis)
+        }
+        for k in Array(statements.keys) { statements[k]!.sort() }
+        let twins = pendingTwins.enumerated().sorted { ($0.element.millis, $0.offset) < ($1.element.millis, $1.offset) }
+        var keep: [PendingTwin] = []
+        var folded: Int64 = 0
+        for (_, t) in twins {
+            let op = t.operation
+            let key = Key(host: t.host, connection: op.context ?? "", operation: op.operation, namespace: op.namespace)
+            let earliest = t.millis - op.durationMillis.addingSaturated(WriteTwinFolder.slackMillis)
+            if var list = statements[key], let i = list.firstIndex(where: { $0 >= earliest && $0 <= t.millis }) {
+                list.remove(at: i)
+                statements[key] = list
+                folded += 1
+            } else {
+                keep.append(t)
+            }
+        }
+        pendingTwins = keep
+        pendingStatements = statements.flatMap { k, list in
+            list.map { PendingStatement(host: k.host, connection: k.connection, operation: k.operation, namespace: k.namespace, millis: $0) }
+        }.sorted { ($0.millis, $0.connection, $0.namespace, $0.operation) < ($1.millis, $1.connection, $1.namespace, $1.operation) }
+        foldedWriteTwins = foldedWriteTwins.addingSaturated(folded)
+    }
+
+    /// The summary as a report shows it: pending twins that found no statement are counted as
+    /// the operations they are. Returns `self` when nothing is pending, else a settled copy (the
+    /// summary itself stays mergeable).
+    public func settled() -> RunSummary {
+        guard !pendingTwins.isEmpty || !pendingStatements.isEmpty else { return self }
+        let copy: RunSummary
+        do { copy = try SummaryCoding.decode(SummaryCoding.encode(self), rules: rules?.set) } catch { return self }
+        copy.oom.windowMillis = oom.windowMillis
+        copy.oom.crashLoopWindowMillis = oom.crashLoopWindowMillis
+        for t in copy.pendingTwins.sorted(by: { $0.millis < $1.millis }) {
+            copy.shapes.add(t.operation, host: t.host)
+            copy.timeline.add(t.operation)
+            copy.rules?.observe(.slowOperation(t.operation))
+        }
+        copy.pendingTwins = []
+        copy.pendingStatements = []
+        return copy
+    }
+}
