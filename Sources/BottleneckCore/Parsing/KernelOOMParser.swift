@@ -195,6 +195,7 @@ public final class KernelOOMParser: LineParser {
     }
 
     /// Boot wall time (ms, floored) from a record's wall millis and uptime µs.
+    /// Wall stamps are in `Timestamp`'s range and uptimes below 10^18 µs, so this cannot overflow.
     static func bootMillis(wall: Int64, mono: Int64) -> Int64 {
         let us = wall * 1000 - mono
         return us >= 0 ? us / 1000 : (us - 999) / 1000
@@ -215,7 +216,9 @@ public final class KernelOOMParser: LineParser {
 
     private func resolve(_ e: inout OOMKill) {
         guard e.timestamp == nil, let up = e.uptimeSeconds, let boot else { return }
-        e.timestamp = Timestamp(millis: boot.millis + Int64((up * 1000).rounded(.down)))
+        // Uptime below 10^12 s and a boot time in range: the sum fits; past year 9999 it is no time.
+        guard let t = Timestamp(checkedMillis: boot.millis + Int64((up * 1000).rounded(.down))) else { return }
+        e.timestamp = t
         e.timeSource = boot.source
     }
 
@@ -273,12 +276,16 @@ public final class KernelOOMParser: LineParser {
         let mt = KernelJSON.value(b, key: "__MONOTONIC_TIMESTAMP").flatMap { KernelJSON.int(b, $0.range) }
         t.mono = src
         if let rt, let mt, let src {
+            // Each is at most 18 digits (KB.uint), so these cannot overflow; a stamp past year
+            // 9999 is unreadable.
             let bootMicros = rt - mt
-            if journalBoot == nil { journalBoot = bootMicros / 1000 }
-            t.wall = (bootMicros + src) / 1000
-            t.wallSource = .journalSource
-        } else if let rt {
-            t.wall = rt / 1000
+            if let w = Timestamp(checkedMillis: (bootMicros + src) / 1000) {
+                if journalBoot == nil { journalBoot = bootMicros / 1000 }
+                t.wall = w.millis
+                t.wallSource = .journalSource
+            }
+        } else if let rt, let w = Timestamp(checkedMillis: rt / 1000) {
+            t.wall = w.millis
             t.wallSource = .journal
         }
         var buf = scratch
