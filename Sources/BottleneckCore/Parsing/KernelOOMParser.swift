@@ -132,6 +132,11 @@ public final class KernelOOMParser: LineParser {
             return .recognized
         case .bare:
             if let r = dmesgJSONLine(b, lineNumber: lineNumber, emit: emit) { return r }
+            // A mongod operation whose stamp is damaged is not the tail of a wrapped kernel line
+            // nor part of a pasted report: leave it to the legacy parser.
+            if follows, report.open || bareReportOpen || lastKind == .taskIn, KernelOOMParser.isMongodOperation(b) {
+                return .notMine
+            }
             // A hard-wrapped paste: the tail of the previous stamped line.
             if follows, lastWasStamped, report.open || lastKind == .taskIn {
                 if lastKind == .taskIn, KB.tokenEnd(b, 0) == b.count, let om = report.oomMemcg {
@@ -156,6 +161,12 @@ public final class KernelOOMParser: LineParser {
             if bareReportOpen, !lastWasStamped { return .recognized }
             return .notMine
         }
+    }
+
+    /// A legacy mongod operation line (`… [conn1] command db.c … 5ms`) whatever its prefix.
+    static func isMongodOperation(_ b: UnsafeRawBufferPointer) -> Bool {
+        guard let ctx = LegacyTextParser.contextWithoutStamp(b) else { return false }
+        return LegacyTextParser.opHead(b, min(ctx.upperBound + 2, b.count)) != nil
     }
 
     // MARK: - time
