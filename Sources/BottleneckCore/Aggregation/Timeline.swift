@@ -100,7 +100,10 @@ public final class Timeline {
         lastSecond = .min
     }
 
-    static func floorDiv(_ a: Int64, _ b: Int64) -> Int64 { a >= 0 ? a / b : (a - b + 1) / b }
+    static func floorDiv(_ a: Int64, _ b: Int64) -> Int64 {
+        let q = a / b
+        return a % b < 0 ? q - 1 : q // no `a - b + 1`: that overflows near Int64.min
+    }
 
     // MARK: - results
 

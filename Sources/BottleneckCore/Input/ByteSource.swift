@@ -16,6 +16,8 @@ public enum InputError: Error, Sendable, CustomStringConvertible {
     case readFailed(path: String, reason: String)
     case corruptGzip(path: String, reason: String)
     case truncatedGzip(path: String)
+    /// The inflated content starts with gzip's magic again: the file was compressed twice.
+    case gzipInsideGzip(path: String)
 
     public var description: String {
         switch self {
@@ -23,12 +25,14 @@ public enum InputError: Error, Sendable, CustomStringConvertible {
         case .readFailed(let p, let r): return "\(p): read error: \(r)"
         case .corruptGzip(let p, let r): return "\(p): corrupt gzip data: \(r)"
         case .truncatedGzip(let p): return "\(p): gzip stream ends early (truncated file)"
+        case .gzipInsideGzip(let p):
+            return "\(p): gzip inside gzip (compressed twice); decompress one layer first, e.g. `gzip -dc \(p) | bottleneck analyze -`"
         }
     }
 
     public var path: String {
         switch self {
-        case .cannotOpen(let p, _), .readFailed(let p, _), .corruptGzip(let p, _), .truncatedGzip(let p): return p
+        case .cannotOpen(let p, _), .readFailed(let p, _), .corruptGzip(let p, _), .truncatedGzip(let p), .gzipInsideGzip(let p): return p
         }
     }
 }

@@ -17,6 +17,13 @@ public final class JSONLogV2Parser: LineParser {
     public func parse(_ line: UnsafeRawBufferPointer, lineNumber: Int, emit: (Event) -> Void) -> LineOutcome {
         guard line.count >= 2, line[0] == 0x7B, line[1] == 0x22 else { return .notMine }
         let s = JSONScanner(line)
+        let outcome = parse(s, lineNumber: lineNumber, emit: emit)
+        // Name the reason when the line is well formed but nested past the limit.
+        if outcome == .skipped(.malformedJSON), s.nestsTooDeep() { return .skipped(.nestedTooDeep) }
+        return outcome
+    }
+
+    private func parse(_ s: JSONScanner, lineNumber: Int, emit: (Event) -> Void) -> LineOutcome {
         // A cut line never ends with '}': reject it without walking it.
         var last = s.count - 1
         while last > 0, s[last] == 0x20 || s[last] == 0x09 { last -= 1 }
@@ -49,7 +56,8 @@ public final class JSONLogV2Parser: LineParser {
                     end = s.skipValue(v)
                 }
             case 2 where s[k.start] == 0x69 && s[k.start + 1] == 0x64: // id
-                guard let (id, e) = s.integer(v) else { return .skipped(.malformedJSON) }
+                guard let (id, e, inRange) = s.number(v) else { return .skipped(.malformedJSON) }
+                if !inRange { return .skipped(.numberOutOfRange) }
                 if id != JSONLogV2Parser.slowQueryId { return .recognized }
                 env.isSlow = true
                 end = e
@@ -83,6 +91,7 @@ public final class JSONLogV2Parser: LineParser {
         guard env.isSlow else { return .recognized }
         guard let attr = env.attr else { return .skipped(.malformedJSON) }
         if !env.attrRead, attrs.read(s, at: attr.0) < 0 { return .skipped(.malformedJSON) }
+        if attrs.outOfRange { return .skipped(.numberOutOfRange) }
         emit(.slowOperation(makeOperation(s, env, attrs, lineNumber: lineNumber)))
         return .slowOperation
     }
@@ -136,7 +145,7 @@ public final class JSONLogV2Parser: LineParser {
         if let r = env.c { op.component = cache.string(s, r.0, r.1) }
         if let r = env.ctx {
             op.context = s.decode(r.0, r.1)
-            if r.1 - r.0 > 4, s.equals(r.0, r.0 + 4, "conn"), let (n, e) = s.plainNumber(r.0 + 4), e == r.1 {
+            if r.1 - r.0 > 4, s.equals(r.0, r.0 + 4, "conn"), let (n, e, overflow) = s.plainNumber(r.0 + 4), e == r.1, !overflow {
                 op.connectionId = n
             }
         }

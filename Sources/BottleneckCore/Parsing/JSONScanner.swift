@@ -93,9 +93,15 @@ public struct JSONScanner {
         return i == at ? -1 : i
     }
 
+    /// Deepest nesting of objects and arrays a line may have (a filter nested deeper than this is
+    /// skipped as `nested too deep`, not read).
+    public static let maxDepth = 256
+
     /// Skips an object or array, checking that brackets balance and strings terminate.
+    /// Returns -1 when they do not, or when nesting passes `maxDepth`.
     public func skipContainer(_ at: Int) -> Int {
-        // A small stack of expected closers, as bits (1 = '}', 0 = ']'); deep nesting falls back.
+        // A small stack of expected closers, as bits (1 = '}', 0 = ']'); deeper nesting goes to
+        // the slow path.
         var stack: UInt64 = 0
         var depth = 0
         var i = at
@@ -107,7 +113,7 @@ public struct JSONScanner {
                 if i < 0 { return -1 }
                 continue
             case 0x7B, 0x5B:
-                if depth >= 64 { return -1 }
+                if depth >= 64 { return skipDeepContainer(at) }
                 stack = (stack << 1) | (c == 0x7B ? 1 : 0)
                 depth += 1
             case 0x7D, 0x5D:
@@ -123,6 +129,61 @@ public struct JSONScanner {
             i += 1
         }
         return -1
+    }
+
+    /// `skipContainer` for values nested more than 64 deep (rare): a stack of `maxDepth` bits.
+    @inline(never)
+    func skipDeepContainer(_ at: Int) -> Int {
+        var stack = [UInt64](repeating: 0, count: JSONScanner.maxDepth / 64)
+        var depth = 0
+        var i = at
+        while i < count {
+            let c = base[i]
+            switch c {
+            case 0x22:
+                i = skipString(i)
+                if i < 0 { return -1 }
+                continue
+            case 0x7B, 0x5B:
+                if depth >= JSONScanner.maxDepth { return -1 }
+                let bit: UInt64 = 1 << UInt64(depth & 63)
+                if c == 0x7B { stack[depth >> 6] |= bit } else { stack[depth >> 6] &= ~bit }
+                depth += 1
+            case 0x7D, 0x5D:
+                if depth == 0 { return -1 }
+                depth -= 1
+                let wantObject = stack[depth >> 6] & (1 << UInt64(depth & 63)) != 0
+                if wantObject != (c == 0x7D) { return -1 }
+                if depth == 0 { return i + 1 }
+            default:
+                break
+            }
+            i += 1
+        }
+        return -1
+    }
+
+    /// Whether the brackets of [from, count) (outside strings) nest deeper than `maxDepth`. Only
+    /// asked for a line about to be skipped, to name the reason.
+    public func nestsTooDeep(from: Int = 0) -> Bool {
+        var depth = 0
+        var i = from
+        while i < count {
+            let c = base[i]
+            if c == 0x22 {
+                i = skipString(i)
+                if i < 0 { return false }
+                continue
+            }
+            if c == 0x7B || c == 0x5B {
+                depth += 1
+                if depth > JSONScanner.maxDepth { return true }
+            } else if c == 0x7D || c == 0x5D {
+                depth -= 1
+            }
+            i += 1
+        }
+        return false
     }
 
     /// Reads an object key at `at` (on its quote) and the colon after it.
@@ -159,10 +220,20 @@ public struct JSONScanner {
         return e - s == n && memcmp(base + s, literal.utf8Start, n) == 0
     }
 
-    /// Parses an integer (a fraction or exponent is truncated), or an Extended JSON number wrapper
+    /// Parses an integer (a fraction is truncated), or an Extended JSON number wrapper
     /// (`{"$numberLong":"…"}`, `$numberInt`, `$numberDouble`, `$numberDecimal`).
-    /// Returns the value and the index past the value.
+    /// Returns the value and the index past the value; nil when the value is not a number, or is
+    /// a number outside Int64 (see `number`, which tells the two apart).
+    @inline(__always)
     public func integer(_ at: Int) -> (value: Int64, end: Int)? {
+        guard let n = number(at), n.inRange else { return nil }
+        return (n.value, n.end)
+    }
+
+    /// Like `integer`, but a number that does not fit Int64 (`18446744073709551616`, `1e999`,
+    /// `-1e30`) is returned with `inRange == false` (and value 0) instead of nil, so a caller can
+    /// count it as out of range. An exponent is applied (`1.5e3` is 1500); a fraction is truncated.
+    public func number(_ at: Int) -> (value: Int64, end: Int, inRange: Bool)? {
         guard at < count else { return nil }
         let c = base[at]
         if c == 0x7B {
@@ -173,38 +244,85 @@ public struct JSONScanner {
             guard name.count > 7, name[0] == 0x24, name[1] == 0x6E else { return nil } // "$n…"
             var v = k.value
             if base[v] == 0x22 { v += 1 }
-            guard let (num, _) = plainNumber(v) else { return nil }
-            return (num, end)
+            guard let (num, e, overflow) = plainNumber(v) else {
+                // `{"$numberDouble":"Infinity"}`: a number, but no integer holds it.
+                let sign = v < count && base[v] == 0x2D ? 1 : 0
+                if v + sign + 8 <= count, equals(v + sign, v + sign + 8, "Infinity") { return (0, end, false) }
+                return nil
+            }
+            let tail = numberTail(e)
+            if let scaled = tail.scaled(self, v) { return (scaled.value, end, scaled.inRange) }
+            return (overflow ? 0 : num, end, !overflow)
         }
-        guard let (num, e) = plainNumber(at) else { return nil }
+        guard let (num, e, overflow) = plainNumber(at) else { return nil }
         // Consume whatever is left of the token (fraction, exponent).
-        var i = e
+        let tail = numberTail(e)
+        var i = tail.end
         while i < count {
             let d = base[i]
             if d == 0x2C || d == 0x7D || d == 0x5D || d == 0x20 || d == 0x22 { break }
             i += 1
         }
-        return (num, i)
+        if let scaled = tail.scaled(self, at) { return (scaled.value, i, scaled.inRange) }
+        return (overflow ? 0 : num, i, !overflow)
     }
 
-    /// Digits with an optional minus; stops at the first non-digit. Saturates instead of trapping.
+    /// What follows the digits of a number: `.fff` and `e±NN`, read (rarely) so that an exponent
+    /// is applied instead of ignored.
+    struct NumberTail {
+        var end: Int
+        var hasExponent: Bool
+
+        /// For a number with an exponent, its value as an integer (truncated toward zero), or
+        /// out of range. nil when there is no exponent.
+        func scaled(_ s: JSONScanner, _ start: Int) -> (value: Int64, inRange: Bool)? {
+            guard hasExponent else { return nil }
+            let text = String(decoding: s.slice(start, end), as: UTF8.self)
+            guard let d = Double(text), d.isFinite else { return (0, false) }
+            // Int64 holds [-2^63, 2^63); both bounds are exact as doubles.
+            guard d >= -9_223_372_036_854_775_808.0, d < 9_223_372_036_854_775_808.0 else { return (0, false) }
+            return (Int64(d.rounded(.towardZero)), true)
+        }
+    }
+
     @inline(__always)
-    func plainNumber(_ at: Int) -> (Int64, Int)? {
+    func numberTail(_ at: Int) -> NumberTail {
+        var i = at
+        if i < count, base[i] == 0x2E {
+            i += 1
+            while i < count, base[i] &- 0x30 <= 9 { i += 1 }
+        }
+        guard i < count, base[i] | 0x20 == 0x65 else { return NumberTail(end: i, hasExponent: false) }
+        var j = i + 1
+        if j < count, base[j] == 0x2B || base[j] == 0x2D { j += 1 }
+        let digits = j
+        while j < count, base[j] &- 0x30 <= 9 { j += 1 }
+        // `1e` with no exponent digits: not a number JSON allows; leave it to the token skip.
+        if j == digits { return NumberTail(end: i, hasExponent: false) }
+        return NumberTail(end: j, hasExponent: true)
+    }
+
+    /// Digits with an optional minus; stops at the first non-digit. Never traps: a value past
+    /// Int64 sets `overflow` (the value is then meaningless).
+    @inline(__always)
+    func plainNumber(_ at: Int) -> (Int64, Int, overflow: Bool)? {
         var i = at
         var negative = false
         if i < count && base[i] == 0x2D { negative = true; i += 1 }
         let start = i
         var v: Int64 = 0
+        var overflow = false
         while i < count {
             let d = base[i] &- 0x30
             if d > 9 { break }
             let (m, o1) = v.multipliedReportingOverflow(by: 10)
             let (a, o2) = m.addingReportingOverflow(Int64(d))
-            v = (o1 || o2) ? Int64.max : a
+            if o1 || o2 { overflow = true }
+            v = a
             i += 1
         }
         if i == start { return nil }
-        return (negative ? -v : v, i)
+        return (negative ? 0 &- v : v, i, overflow)
     }
 
     /// `true` / `false` (also 1 / 0, as some fields are logged numerically).

@@ -132,6 +132,11 @@ public final class KernelOOMParser: LineParser {
             return .recognized
         case .bare:
             if let r = dmesgJSONLine(b, lineNumber: lineNumber, emit: emit) { return r }
+            // A mongod operation whose stamp is damaged is not the tail of a wrapped kernel line
+            // nor part of a pasted report: leave it to the legacy parser.
+            if follows, report.open || bareReportOpen || lastKind == .taskIn, KernelOOMParser.isMongodOperation(b) {
+                return .notMine
+            }
             // A hard-wrapped paste: the tail of the previous stamped line.
             if follows, lastWasStamped, report.open || lastKind == .taskIn {
                 if lastKind == .taskIn, KB.tokenEnd(b, 0) == b.count, let om = report.oomMemcg {
@@ -156,6 +161,12 @@ public final class KernelOOMParser: LineParser {
             if bareReportOpen, !lastWasStamped { return .recognized }
             return .notMine
         }
+    }
+
+    /// A legacy mongod operation line (`… [conn1] command db.c … 5ms`) whatever its prefix.
+    static func isMongodOperation(_ b: UnsafeRawBufferPointer) -> Bool {
+        guard let ctx = LegacyTextParser.contextWithoutStamp(b) else { return false }
+        return LegacyTextParser.opHead(b, min(ctx.upperBound + 2, b.count)) != nil
     }
 
     // MARK: - time
@@ -195,6 +206,7 @@ public final class KernelOOMParser: LineParser {
     }
 
     /// Boot wall time (ms, floored) from a record's wall millis and uptime µs.
+    /// Wall stamps are in `Timestamp`'s range and uptimes below 10^18 µs, so this cannot overflow.
     static func bootMillis(wall: Int64, mono: Int64) -> Int64 {
         let us = wall * 1000 - mono
         return us >= 0 ? us / 1000 : (us - 999) / 1000
@@ -215,7 +227,9 @@ public final class KernelOOMParser: LineParser {
 
     private func resolve(_ e: inout OOMKill) {
         guard e.timestamp == nil, let up = e.uptimeSeconds, let boot else { return }
-        e.timestamp = Timestamp(millis: boot.millis + Int64((up * 1000).rounded(.down)))
+        // Uptime below 10^12 s and a boot time in range: the sum fits; past year 9999 it is no time.
+        guard let t = Timestamp(checkedMillis: boot.millis + Int64((up * 1000).rounded(.down))) else { return }
+        e.timestamp = t
         e.timeSource = boot.source
     }
 
@@ -273,12 +287,16 @@ public final class KernelOOMParser: LineParser {
         let mt = KernelJSON.value(b, key: "__MONOTONIC_TIMESTAMP").flatMap { KernelJSON.int(b, $0.range) }
         t.mono = src
         if let rt, let mt, let src {
+            // Each is at most 18 digits (KB.uint), so these cannot overflow; a stamp past year
+            // 9999 is unreadable.
             let bootMicros = rt - mt
-            if journalBoot == nil { journalBoot = bootMicros / 1000 }
-            t.wall = (bootMicros + src) / 1000
-            t.wallSource = .journalSource
-        } else if let rt {
-            t.wall = rt / 1000
+            if let w = Timestamp(checkedMillis: (bootMicros + src) / 1000) {
+                if journalBoot == nil { journalBoot = bootMicros / 1000 }
+                t.wall = w.millis
+                t.wallSource = .journalSource
+            }
+        } else if let rt, let w = Timestamp(checkedMillis: rt / 1000) {
+            t.wall = w.millis
             t.wallSource = .journal
         }
         var buf = scratch

@@ -49,6 +49,8 @@ struct LegacyOpFields {
     var errName: Range<Int>?
     var errCode: Int64?
     var okZero = false
+    /// A counter did not fit (past Int64, or negative): the line is skipped as `number out of range`.
+    var outOfRange = false
 
     typealias B = UnsafeRawBufferPointer
 
@@ -90,12 +92,12 @@ struct LegacyOpFields {
             if LegacyOpFields.eq(key, "query"), c == UInt8(ascii: "{") { let d = skipDoc(b, p, limit); query = p..<d.end; return d.end }
             if LegacyOpFields.eq(key, "locks"), c == UInt8(ascii: "{") {
                 let d = skipDoc(b, p, limit)
-                lockWaitMicros = LegacyOpFields.sumAfter(b, p, d.end, "timeAcquiringMicros")
+                lockWaitMicros = LegacyOpFields.sumAfter(b, p, d.end, "timeAcquiringMicros", &outOfRange)
                 return d.end
             }
         case 6:
             if LegacyOpFields.eq(key, "update"), c == UInt8(ascii: "{") { let d = skipDoc(b, p, limit); update = p..<d.end; return d.end }
-            if LegacyOpFields.eq(key, "reslen") { return int(b, p, limit, &reslen) }
+            if LegacyOpFields.eq(key, "reslen") { return LegacyOpFields.count(b, p, limit, &reslen, &outOfRange) }
             if LegacyOpFields.eq(key, "errMsg") { return skipStringOrToken(b, p, limit) }
         case 7:
             if LegacyOpFields.eq(key, "command") { return readCommand(b, p, limit) }
@@ -106,38 +108,38 @@ struct LegacyOpFields {
             }
             if LegacyOpFields.eq(key, "storage"), c == UInt8(ascii: "{") {
                 let d = skipDoc(b, p, limit)
-                storageBytesRead = LegacyOpFields.numberAfter(b, p, d.end, "bytesRead")
-                storageTimeReadingMicros = LegacyOpFields.numberAfter(b, p, d.end, "timeReadingMicros")
+                storageBytesRead = LegacyOpFields.numberAfter(b, p, d.end, "bytesRead", &outOfRange)
+                storageTimeReadingMicros = LegacyOpFields.numberAfter(b, p, d.end, "timeReadingMicros", &outOfRange)
                 return d.end
             }
             if LegacyOpFields.eq(key, "errName") { let e = skipToken(b, p, limit); errName = p..<e; return e }
-            if LegacyOpFields.eq(key, "errCode") { return int(b, p, limit, &errCode) }
+            if LegacyOpFields.eq(key, "errCode") { return LegacyOpFields.signed(b, p, limit, &errCode, &outOfRange) }
         case 8:
-            if LegacyOpFields.eq(key, "nscanned") { return int(b, p, limit, &keysExamined) }
-            if LegacyOpFields.eq(key, "ndeleted") { return int(b, p, limit, &ndeleted) }
-            if LegacyOpFields.eq(key, "nMatched") { return int(b, p, limit, &nMatched) }
-            if LegacyOpFields.eq(key, "nupdated") { return int(b, p, limit, &nModified) }
+            if LegacyOpFields.eq(key, "nscanned") { return LegacyOpFields.count(b, p, limit, &keysExamined, &outOfRange) }
+            if LegacyOpFields.eq(key, "ndeleted") { return LegacyOpFields.count(b, p, limit, &ndeleted, &outOfRange) }
+            if LegacyOpFields.eq(key, "nMatched") { return LegacyOpFields.count(b, p, limit, &nMatched, &outOfRange) }
+            if LegacyOpFields.eq(key, "nupdated") { return LegacyOpFields.count(b, p, limit, &nModified, &outOfRange) }
             if LegacyOpFields.eq(key, "protocol") { let e = skipToken(b, p, limit); protocolName = p..<e; return e }
             if LegacyOpFields.eq(key, "usedDisk") { return flag(b, p, limit, &usedDisk) }
         case 9:
-            if LegacyOpFields.eq(key, "numYields") { return int(b, p, limit, &numYields) }
-            if LegacyOpFields.eq(key, "nreturned") { return int(b, p, limit, &nreturned) }
-            if LegacyOpFields.eq(key, "nModified") { return int(b, p, limit, &nModified) }
-            if LegacyOpFields.eq(key, "ninserted") { return int(b, p, limit, &ninserted) }
+            if LegacyOpFields.eq(key, "numYields") { return LegacyOpFields.count(b, p, limit, &numYields, &outOfRange) }
+            if LegacyOpFields.eq(key, "nreturned") { return LegacyOpFields.count(b, p, limit, &nreturned, &outOfRange) }
+            if LegacyOpFields.eq(key, "nModified") { return LegacyOpFields.count(b, p, limit, &nModified, &outOfRange) }
+            if LegacyOpFields.eq(key, "ninserted") { return LegacyOpFields.count(b, p, limit, &ninserted, &outOfRange) }
             if LegacyOpFields.eq(key, "queryHash") { let e = skipToken(b, p, limit); queryHash = p..<e; return e }
             if LegacyOpFields.eq(key, "replanned") { return flag(b, p, limit, &replanned) }
         case 11:
             if LegacyOpFields.eq(key, "planSummary") { let e = readPlan(b, p, limit); plan = p..<e; return e }
         case 12:
-            if LegacyOpFields.eq(key, "keysExamined") { return int(b, p, limit, &keysExamined) }
-            if LegacyOpFields.eq(key, "docsExamined") { return int(b, p, limit, &docsExamined) }
+            if LegacyOpFields.eq(key, "keysExamined") { return LegacyOpFields.count(b, p, limit, &keysExamined, &outOfRange) }
+            if LegacyOpFields.eq(key, "docsExamined") { return LegacyOpFields.count(b, p, limit, &docsExamined, &outOfRange) }
             if LegacyOpFields.eq(key, "hasSortStage") { return flag(b, p, limit, &hasSortStage) }
             if LegacyOpFields.eq(key, "planCacheKey") { let e = skipToken(b, p, limit); planCacheKey = p..<e; return e }
             if LegacyOpFields.eq(key, "scanAndOrder") { return flag(b, p, limit, &hasSortStage) }
         case 14:
-            if LegacyOpFields.eq(key, "writeConflicts") { return int(b, p, limit, &writeConflicts) }
+            if LegacyOpFields.eq(key, "writeConflicts") { return LegacyOpFields.count(b, p, limit, &writeConflicts, &outOfRange) }
         case 15:
-            if LegacyOpFields.eq(key, "nscannedObjects") { return int(b, p, limit, &docsExamined) }
+            if LegacyOpFields.eq(key, "nscannedObjects") { return LegacyOpFields.count(b, p, limit, &docsExamined, &outOfRange) }
         case 16:
             if LegacyOpFields.eq(key, "fromMultiPlanner") { return flag(b, p, limit, &fromMultiPlanner) }
         case 18:
@@ -215,8 +217,9 @@ struct LegacyOpFields {
             guard q + 2 < limit else { break }
             let l = b[q] | 0x20
             guard l == UInt8(ascii: "r") || l == UInt8(ascii: "w"), b[q + 1] == UInt8(ascii: ":"),
-                  let (v, e) = LegacyOpFields.parseInt(b, q + 2, limit) else { break }
-            sum += v
+                  let (v, e, inRange) = LegacyOpFields.parseNumber(b, q + 2, limit) else { break }
+            let (t, o) = sum.addingReportingOverflow(v)
+            if !inRange || v < 0 || o { outOfRange = true } else { sum = t }
             any = true
             p = e
         }
@@ -257,9 +260,28 @@ struct LegacyOpFields {
         return limit
     }
 
-    func int(_ b: B, _ p: Int, _ limit: Int, _ out: inout Int64?) -> Int {
-        if let (v, e) = LegacyOpFields.parseInt(b, p, limit) { out = v; return e }
-        return skipToken(b, p, limit)
+    /// A counter: 0...Int64.max, anything else sets `outOfRange`. Returns the position after it.
+    static func count(_ b: B, _ p: Int, _ limit: Int, _ out: inout Int64?, _ outOfRange: inout Bool) -> Int {
+        if let (v, e, inRange) = parseNumber(b, p, limit) {
+            if inRange && v >= 0 { out = v } else { outOfRange = true }
+            return e
+        }
+        return tokenEnd(b, p, limit)
+    }
+
+    /// A signed value (error codes): only past Int64 is out of range.
+    static func signed(_ b: B, _ p: Int, _ limit: Int, _ out: inout Int64?, _ outOfRange: inout Bool) -> Int {
+        if let (v, e, inRange) = parseNumber(b, p, limit) {
+            if inRange { out = v } else { outOfRange = true }
+            return e
+        }
+        return tokenEnd(b, p, limit)
+    }
+
+    @inline(__always) static func tokenEnd(_ b: B, _ p: Int, _ limit: Int) -> Int {
+        var q = p
+        while q < limit, b[q] != 0x20 { q += 1 }
+        return q
     }
 
     func flag(_ b: B, _ p: Int, _ limit: Int, _ out: inout Bool?) -> Int {
@@ -268,24 +290,42 @@ struct LegacyOpFields {
         return skipToken(b, p, limit)
     }
 
+    /// A decimal in Int64, or nil (no digits, or past Int64).
+    @inline(__always)
     static func parseInt(_ b: B, _ start: Int, _ limit: Int) -> (Int64, Int)? {
+        guard let (v, e, inRange) = parseNumber(b, start, limit), inRange else { return nil }
+        return (v, e)
+    }
+
+    /// An optionally signed decimal (a fraction is dropped); `inRange` is false when it does not
+    /// fit Int64 (the value is then 0). Never traps.
+    static func parseNumber(_ b: B, _ start: Int, _ limit: Int) -> (Int64, Int, inRange: Bool)? {
         var p = start
         var neg = false
         if p < limit, b[p] == UInt8(ascii: "-") { neg = true; p += 1 }
         var v: Int64 = 0
         let s = p
+        // 18 digits always fit; past that, checked.
         while p < limit, b[p] >= 0x30, b[p] <= 0x39, p - s < 18 {
-            v = v * 10 + Int64(b[p] - 0x30)
+            v = v &* 10 &+ Int64(b[p] - 0x30)
             p += 1
         }
         guard p > s else { return nil }
-        while p < limit, b[p] >= 0x30, b[p] <= 0x39 { p += 1 }
+        var overflow = false
+        while p < limit, b[p] >= 0x30, b[p] <= 0x39 {
+            let (m, o1) = v.multipliedReportingOverflow(by: 10)
+            let (a, o2) = m.addingReportingOverflow(Int64(b[p] - 0x30))
+            if o1 || o2 { overflow = true }
+            v = a
+            p += 1
+        }
         // `12.0` counters from odd writers: drop the fraction.
         if p < limit, b[p] == UInt8(ascii: ".") {
             p += 1
             while p < limit, b[p] >= 0x30, b[p] <= 0x39 { p += 1 }
         }
-        return (neg ? -v : v, p)
+        if overflow { return (0, p, false) }
+        return (neg ? 0 &- v : v, p, true)
     }
 
     static func find(_ b: B, _ from: Int, _ to: Int, _ s: StaticString) -> Int? {
@@ -306,7 +346,8 @@ struct LegacyOpFields {
     }
 
     /// Sums every number of each `name: { r: N, w: M }` document in `[from, to)`.
-    static func sumAfter(_ b: B, _ from: Int, _ to: Int, _ name: StaticString) -> Int64? {
+    /// A negative number or a total past Int64 sets `outOfRange`.
+    static func sumAfter(_ b: B, _ from: Int, _ to: Int, _ name: StaticString, _ outOfRange: inout Bool) -> Int64? {
         var k = from
         var total: Int64 = 0
         var any = false
@@ -317,8 +358,9 @@ struct LegacyOpFields {
             p += 1
             while p < to, b[p] != UInt8(ascii: "}") {
                 if b[p] >= 0x30, b[p] <= 0x39, b[p - 1] == 0x20 || b[p - 1] == UInt8(ascii: ":"),
-                   let (v, e) = parseInt(b, p, to) {
-                    total += v
+                   let (v, e, inRange) = parseNumber(b, p, to) {
+                    let (t, o) = total.addingReportingOverflow(v)
+                    if !inRange || o { outOfRange = true } else { total = t }
                     any = true
                     p = e
                 } else {
@@ -331,13 +373,16 @@ struct LegacyOpFields {
     }
 
     /// The number after `name: ` in `[from, to)`.
-    static func numberAfter(_ b: B, _ from: Int, _ to: Int, _ name: StaticString) -> Int64? {
+    /// A negative number or one past Int64 sets `outOfRange`.
+    static func numberAfter(_ b: B, _ from: Int, _ to: Int, _ name: StaticString, _ outOfRange: inout Bool) -> Int64? {
         guard let at = find(b, from, to, name) else { return nil }
         var p = at + name.utf8CodeUnitCount
         guard p < to, b[p] == UInt8(ascii: ":") else { return nil }
         p += 1
         while p < to, b[p] == 0x20 { p += 1 }
-        return parseInt(b, p, to)?.0
+        guard let (v, _, inRange) = parseNumber(b, p, to) else { return nil }
+        if !inRange || v < 0 { outOfRange = true; return nil }
+        return v
     }
 
     @inline(__always) static func eq(_ w: B, _ s: StaticString) -> Bool { ShellShapeReader.equals(w, s) }

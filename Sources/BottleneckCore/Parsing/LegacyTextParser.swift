@@ -41,6 +41,8 @@ public final class LegacyTextParser: LineParser {
         /// The space before the duration token.
         var fieldsEnd: Int
         var duration: Int64
+        /// False when the `NNNms` token does not fit Int64 (the line is skipped).
+        var durationInRange = true
         var truncated: Bool
         /// Start of the part after the server's ` .......... ` cut, for truncated lines.
         var resumeAt: Int?
@@ -52,7 +54,8 @@ public final class LegacyTextParser: LineParser {
             // Every ctime line moves the year along (a rollover may fall between two operations).
             if h.timestamp == nil, let c = h.ctime { trackYear(month: c.month) }
             guard let head = LegacyTextParser.opHead(line, h.message) else { return .recognized }
-            emit(.slowOperation(event(line, lineNumber: lineNumber, header: h, head: head)))
+            guard let op = event(line, lineNumber: lineNumber, header: h, head: head) else { return .skipped(.numberOutOfRange) }
+            emit(.slowOperation(op))
             return .slowOperation
         }
         // Unreadable prefix, readable operation: keep it without a timestamp.
@@ -61,7 +64,8 @@ public final class LegacyTextParser: LineParser {
             h.context = ctx
             h.message = min(ctx.upperBound + 2, line.count)
             guard let head = LegacyTextParser.opHead(line, h.message) else { return .notMine }
-            emit(.slowOperation(event(line, lineNumber: lineNumber, header: h, head: head)))
+            guard let op = event(line, lineNumber: lineNumber, header: h, head: head) else { return .skipped(.numberOutOfRange) }
+            emit(.slowOperation(op))
             return .slowOperation
         }
         return .notMine
@@ -88,7 +92,7 @@ public final class LegacyTextParser: LineParser {
         guard e - p > 4, b[e - 1] == UInt8(ascii: "s"), b[e - 2] == UInt8(ascii: "m") else { return nil }
         var d = e - 2
         while d > p, b[d - 1] >= 0x30, b[d - 1] <= 0x39 { d -= 1 }
-        guard d < e - 2, d > p, b[d - 1] == 0x20, let (duration, _) = LegacyOpFields.parseInt(b, d, e - 2) else { return nil }
+        guard d < e - 2, d > p, b[d - 1] == 0x20, let (duration, _, inRange) = LegacyOpFields.parseNumber(b, d, e - 2) else { return nil }
         // Operation word.
         let ws = p
         while p < b.count, b[p] >= 0x61, b[p] <= 0x7A { p += 1 }
@@ -97,7 +101,7 @@ public final class LegacyTextParser: LineParser {
         // 2.x `killcursors  keyUpdates:0 …` has an empty namespace.
         if kind == .killcursors, p < b.count, b[p] == 0x20 {
             return OpHead(kind: kind, word: ws..<(p - 1), ns: p..<p, fieldsStart: p, fieldsEnd: d - 1,
-                          duration: duration, truncated: truncated, resumeAt: nil)
+                          duration: duration, durationInRange: inRange, truncated: truncated, resumeAt: nil)
         }
         let ns0 = p
         var dotted = false
@@ -108,7 +112,7 @@ public final class LegacyTextParser: LineParser {
         // Database-level commands log the bare database (`command social … dropDatabase`).
         guard p > ns0, dotted || kind == .command else { return nil }
         var head = OpHead(kind: kind, word: ws..<(ws + (ns0 - 1 - ws)), ns: ns0..<p, fieldsStart: p, fieldsEnd: d - 1,
-                          duration: duration, truncated: truncated, resumeAt: nil)
+                          duration: duration, durationInRange: inRange, truncated: truncated, resumeAt: nil)
         if truncated, let cut = lastIndex(b, p, d, cutMarker) {
             head.resumeAt = cut + cutMarker.utf8CodeUnitCount
         }
@@ -150,7 +154,9 @@ public final class LegacyTextParser: LineParser {
 
     // MARK: Events
 
-    func event(_ b: UnsafeRawBufferPointer, lineNumber: Int, header h: LegacyHeader, head: OpHead) -> SlowOperation {
+    /// The operation, or nil when its duration or a counter is out of range.
+    func event(_ b: UnsafeRawBufferPointer, lineNumber: Int, header h: LegacyHeader, head: OpHead) -> SlowOperation? {
+        guard head.durationInRange else { return nil }
         var f = LegacyOpFields()
         if head.kind == .update { f.statementOperation = "update" }
         if head.kind == .remove { f.statementOperation = "delete" }
@@ -158,6 +164,7 @@ public final class LegacyTextParser: LineParser {
             // Before the cut: the command's name and first field; after it: the counters.
             f.read(b, from: head.fieldsStart, to: resume)
             let keep = (f.command, f.commandName, f.appName)
+            if f.outOfRange { return nil }
             f = LegacyOpFields()
             f.read(b, from: LegacyTextParser.countersStart(b, resume, head.fieldsEnd), to: head.fieldsEnd)
             (f.command, f.commandName, f.appName) = keep
@@ -166,6 +173,7 @@ public final class LegacyTextParser: LineParser {
             if f.broken {
                 // A document that never closed (corrupted line): take the counters where they start.
                 let docStart = [f.command, f.query, f.originating, f.update].compactMap { $0?.lowerBound }.min() ?? head.fieldsStart
+                if f.outOfRange { return nil }
                 var g = LegacyOpFields()
                 g.read(b, from: LegacyTextParser.countersStart(b, docStart, head.fieldsEnd), to: head.fieldsEnd)
                 g.command = f.command; g.commandName = f.commandName; g.appName = f.appName
@@ -174,6 +182,7 @@ public final class LegacyTextParser: LineParser {
                 f = g
             }
         }
+        if f.outOfRange { return nil }
         let cut = head.truncated || f.broken
         let (ns, operation, commandName, shape) = shapeOf(b, head: head, fields: f, truncated: cut)
         var op = SlowOperation(format: formatName, source: SourceLocation(input: context.input, line: lineNumber),
@@ -380,7 +389,8 @@ public final class LegacyTextParser: LineParser {
     /// (any step back of six months or more). Idempotent for repeated months.
     func trackYear(month: Int) {
         if let y = ctimeYear {
-            if month + 6 <= lastCtimeMonth { ctimeYear = y + 1 }
+            // Capped at 9999: a hostile file of Dec/Jan lines cannot walk the year out of range.
+            if month + 6 <= lastCtimeMonth { ctimeYear = min(y + 1, 9999) }
         } else {
             var y = context.defaultYear ?? LegacyTextParser.currentYear()
             // The year came from the file's modification time: no line is later than that.
@@ -394,8 +404,8 @@ public final class LegacyTextParser: LineParser {
         if let t = h.timestamp { return t }
         guard let c = h.ctime else { return nil }
         trackYear(month: c.month)
-        return Timestamp.fromCivil(year: ctimeYear!, month: c.month, day: c.day, hour: c.hour, minute: c.minute,
-                                   second: c.second, millisecond: c.millisecond)
+        return Timestamp(checkedMillis: Timestamp.fromCivil(year: ctimeYear!, month: c.month, day: c.day, hour: c.hour,
+                                                            minute: c.minute, second: c.second, millisecond: c.millisecond).millis)
     }
 
     static func currentYear() -> Int {

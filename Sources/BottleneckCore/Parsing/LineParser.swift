@@ -11,6 +11,12 @@ public struct SkipReason: Hashable, Sendable, Comparable, CustomStringConvertibl
     public static let malformedJSON = SkipReason("malformed JSON")
     public static let incompleteLastLine = SkipReason("incomplete last line")
     public static let outsideFilter = SkipReason("filtered out")
+    /// A number a log line carries does not fit what it measures: past Int64
+    /// (`18446744073709551616`, `1e999`), or a negative duration or counter. Such a value never
+    /// leaves the parser.
+    public static let numberOutOfRange = SkipReason("number out of range")
+    /// Objects and arrays nested deeper than `JSONScanner.maxDepth` (256).
+    public static let nestedTooDeep = SkipReason("nested too deep")
 }
 
 /// What a parser made of one line. Every line ends up as exactly one of these, which is what

@@ -46,6 +46,9 @@ struct AttrFields {
     var storageBytesRead: Int64?
     var storageTimeReadingMicros: Int64?
 
+    /// A duration or counter did not fit (past Int64, or negative): the line is skipped.
+    var outOfRange = false
+
     var hasSortStage: Bool?
     var usedDisk: Bool?
     var fromMultiPlanner: Bool?
@@ -74,8 +77,20 @@ struct AttrFields {
             if e > 0, s[v] == 0x22 { r = (v + 1, e - 1) }
             return e
         }
+        /// A duration or counter: 0...Int64.max, anything else is out of range.
         @inline(__always) func int(_ r: inout Int64?) -> Int {
-            if let (n, e) = s.integer(v) { r = n; return e }
+            if let (n, e, inRange) = s.number(v) {
+                if inRange && n >= 0 { r = n } else { outOfRange = true }
+                return e
+            }
+            return s.skipValue(v)
+        }
+        /// A signed value (error codes): only past Int64 is out of range.
+        @inline(__always) func signed(_ r: inout Int64?) -> Int {
+            if let (n, e, inRange) = s.number(v) {
+                if inRange { r = n } else { outOfRange = true }
+                return e
+            }
             return s.skipValue(v)
         }
         @inline(__always) func bool(_ r: inout Bool?) -> Int {
@@ -92,7 +107,7 @@ struct AttrFields {
             if eq("locks") {
                 if s[v] != 0x7B { return s.skipValue(v) }
                 var total: Int64 = 0
-                let e = LogV2Locks.waitMicros(s, v, &total)
+                let e = LogV2Locks.waitMicros(s, v, &total, &outOfRange)
                 lockWaitMicros = total
                 return e
             }
@@ -103,8 +118,8 @@ struct AttrFields {
             if eq("command") { let e = commandInfo.read(s, at: v); command = (v, e); return e }
             if eq("appName") { return str(&appName) }
             if eq("errName") { return str(&errName) }
-            if eq("errCode") { return int(&errCode) }
-            if eq("storage") { return LogV2Locks.storage(s, v, &storageBytesRead, &storageTimeReadingMicros) }
+            if eq("errCode") { return signed(&errCode) }
+            if eq("storage") { return LogV2Locks.storage(s, v, &storageBytesRead, &storageTimeReadingMicros, &outOfRange) }
         case 8:
             if eq("nMatched") { return int(&nMatched) }
             if eq("ndeleted") { return int(&ndeleted) }
@@ -149,15 +164,16 @@ struct AttrFields {
 enum LogV2Locks {
     /// Adds to `total` every number under any `timeAcquiringMicros` key in the `locks` object at
     /// `at` (`{Global: {acquireCount: {r: 1}, timeAcquiringMicros: {r: 150}}, ...}`).
-    static func waitMicros(_ s: JSONScanner, _ at: Int, _ total: inout Int64) -> Int {
+    /// A value past Int64, a negative one, or a total past Int64 sets `outOfRange`.
+    static func waitMicros(_ s: JSONScanner, _ at: Int, _ total: inout Int64, _ outOfRange: inout Bool) -> Int {
         var i = s.skipSpace(at + 1)
         if i < s.count, s[i] == 0x7D { return i + 1 }
         while let k = s.key(i) {
             let e: Int
             if s.equals(k.start, k.end, "timeAcquiringMicros") {
-                e = sumNumbers(s, k.value, &total)
+                e = sumNumbers(s, k.value, &total, &outOfRange)
             } else if s[k.value] == 0x7B {
-                e = waitMicros(s, k.value, &total)
+                e = waitMicros(s, k.value, &total, &outOfRange)
             } else {
                 e = s.skipValue(k.value)
             }
@@ -171,17 +187,21 @@ enum LogV2Locks {
     }
 
     /// Adds the numeric values of a flat object `{r: 1, w: 2}` (or a single number) to `total`.
-    static func sumNumbers(_ s: JSONScanner, _ at: Int, _ total: inout Int64) -> Int {
+    static func sumNumbers(_ s: JSONScanner, _ at: Int, _ total: inout Int64, _ outOfRange: inout Bool) -> Int {
+        @inline(__always) func add(_ n: Int64, _ inRange: Bool) {
+            let (t, o) = total.addingReportingOverflow(n)
+            if !inRange || n < 0 || o { outOfRange = true } else { total = t }
+        }
         if s[at] != 0x7B {
-            guard let (n, e) = s.integer(at) else { return s.skipValue(at) }
-            total = total &+ n
+            guard let (n, e, inRange) = s.number(at) else { return s.skipValue(at) }
+            add(n, inRange)
             return e
         }
         var i = s.skipSpace(at + 1)
         if i < s.count, s[i] == 0x7D { return i + 1 }
         while let k = s.key(i) {
             let e: Int
-            if let (n, end) = s.integer(k.value) { total = total &+ n; e = end } else { e = s.skipValue(k.value) }
+            if let (n, end, inRange) = s.number(k.value) { add(n, inRange); e = end } else { e = s.skipValue(k.value) }
             if e < 0 { return -1 }
             let (nx, closed) = s.next(e, closer: 0x7D)
             if nx < 0 { return -1 }
@@ -192,7 +212,13 @@ enum LogV2Locks {
     }
 
     /// `storage: {data: {bytesRead, timeReadingMicros, ...}}`.
-    static func storage(_ s: JSONScanner, _ at: Int, _ bytesRead: inout Int64?, _ timeReading: inout Int64?) -> Int {
+    static func storage(_ s: JSONScanner, _ at: Int, _ bytesRead: inout Int64?, _ timeReading: inout Int64?,
+                        _ outOfRange: inout Bool) -> Int {
+        @inline(__always) func count(_ at: Int, _ r: inout Int64?) -> Int? {
+            guard let (n, x, inRange) = s.number(at) else { return nil }
+            if inRange && n >= 0 { r = n } else { outOfRange = true }
+            return x
+        }
         guard s[at] == 0x7B else { return s.skipValue(at) }
         var i = s.skipSpace(at + 1)
         if i < s.count, s[i] == 0x7D { return i + 1 }
@@ -204,8 +230,8 @@ enum LogV2Locks {
                 if j < s.count, s[j] == 0x7D { e = j + 1 }
                 while e < 0, let d = s.key(j) {
                     var de: Int
-                    if s.equals(d.start, d.end, "bytesRead"), let (n, x) = s.integer(d.value) { bytesRead = n; de = x }
-                    else if s.equals(d.start, d.end, "timeReadingMicros"), let (n, x) = s.integer(d.value) { timeReading = n; de = x }
+                    if s.equals(d.start, d.end, "bytesRead"), let x = count(d.value, &bytesRead) { de = x }
+                    else if s.equals(d.start, d.end, "timeReadingMicros"), let x = count(d.value, &timeReading) { de = x }
                     else { de = s.skipValue(d.value) }
                     if de < 0 { return -1 }
                     let (nx, closed) = s.next(de, closer: 0x7D)

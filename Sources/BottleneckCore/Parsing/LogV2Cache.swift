@@ -134,7 +134,7 @@ enum ShapeSkeleton {
     }
 
     static func value(_ s: JSONScanner, _ i: inout Int, _ to: Int, depth: Int) -> UInt64 {
-        guard i < to, depth < 100 else { return 0x1 }
+        guard i < to, depth < JSONScanner.maxDepth else { return 0x1 }
         let c = s[i]
         switch c {
         case 0x22:

@@ -4,8 +4,9 @@ enum LogV2Date {
     static func parse(_ s: JSONScanner, _ from: Int, _ to: Int) -> Timestamp? {
         guard from < to, s[from] == 0x7B, let k = s.key(s.skipSpace(from + 1)), s.equals(k.start, k.end, "$date") else { return nil }
         let v = k.value
-        if s[v] == 0x7B { return s.integer(v).map { Timestamp(millis: $0.value) } }
-        guard s[v] == 0x22 else { return s.integer(v).map { Timestamp(millis: $0.value) } }
+        // Epoch millis (`{"$numberLong":"…"}` or a bare number): outside years 0000-9999 (or past
+        // Int64) the stamp is unreadable, as a damaged string is.
+        guard s[v] == 0x22 else { return s.integer(v).flatMap { Timestamp(checkedMillis: $0.value) } }
         let e = s.skipString(v)
         guard e > 0 else { return nil }
         return iso(s, v + 1, e - 1)
@@ -54,7 +55,7 @@ enum LogV2Date {
             off = sign * (oh * 60 + om)
         }
         guard i == to, (1...12).contains(mo), (1...31).contains(d), h < 24, mi < 60, sec < 61 else { return nil }
-        return Timestamp.fromCivil(year: y, month: mo, day: d, hour: h, minute: mi, second: sec,
-                                   millisecond: ms, offsetMinutes: off)
+        return Timestamp(checkedMillis: Timestamp.fromCivil(year: y, month: mo, day: d, hour: h, minute: mi, second: sec,
+                                                            millisecond: ms, offsetMinutes: off).millis)
     }
 }

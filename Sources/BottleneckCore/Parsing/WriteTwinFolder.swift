@@ -79,7 +79,10 @@ public final class WriteTwinFolder: EventTransform {
         }
         // A batch command: pair it with the oldest recent statement.
         if var list = waiting[key] {
-            let oldest = (now ?? .max) - op.durationMillis - WriteTwinFolder.slackMillis
+            let (back, o1) = (now ?? .max).subtractingReportingOverflow(op.durationMillis)
+            let (oldest, o2) = back.subtractingReportingOverflow(WriteTwinFolder.slackMillis)
+            // No window that fits Int64 (a stamp near year 0 and an absurd duration): fold nothing.
+            if o1 || o2 { emit(event); return }
             while let first = list.first, now != nil, first < oldest {
                 expired(key, first)
                 list.removeFirst()

@@ -106,9 +106,12 @@ public struct JSONWriter {
         output += "null"
     }
 
+    /// At most 3 decimals, no exponent, trailing zeros trimmed. Any finite value is written
+    /// (magnitudes past 9e15 as their exact integer digits); never traps. Not finite: `null`.
     public static func formatDouble(_ value: Double) -> String {
+        guard value.isFinite else { return "null" }
         let scaled = (value * 1000).rounded()
-        if abs(scaled) >= 9.0e15 { return String(Int64(value.rounded())) }
+        if !(abs(scaled) < 9.0e15) { return integerDigits(value.rounded()) }
         let n = Int64(scaled)
         let neg = n < 0
         let a = neg ? -n : n
@@ -120,6 +123,45 @@ public struct JSONWriter {
             while frac % 10 == 0 { frac /= 10; digits -= 1 }
             let f = String(frac)
             s += "." + String(repeating: "0", count: digits - f.count) + f
+        }
+        return s
+    }
+
+    /// The decimal digits of a finite, integral double (exact: `1.8446744073709552e19` is
+    /// `18446744073709551616`), without Int64 conversions that could trap.
+    static func integerDigits(_ v: Double) -> String {
+        let neg = v < 0
+        let m = v.magnitude
+        if m < 18_446_744_073_709_551_616.0 { return (neg ? "-" : "") + String(UInt64(m)) }
+        // m = significand × 2^e with e ≥ 64: shift in base 2^32, then print in base 10^9.
+        var limbs: [UInt32] = [UInt32(truncatingIfNeeded: m.significandBitPattern | (1 << 52)),
+                               UInt32(truncatingIfNeeded: (m.significandBitPattern | (1 << 52)) >> 32)]
+        var shift = Int(m.exponent) - 52
+        while shift > 0 {
+            let step = min(shift, 31)
+            var carry: UInt64 = 0
+            for i in limbs.indices {
+                let x = (UInt64(limbs[i]) << UInt64(step)) | carry
+                limbs[i] = UInt32(truncatingIfNeeded: x)
+                carry = x >> 32
+            }
+            if carry != 0 { limbs.append(UInt32(carry)) }
+            shift -= step
+        }
+        var chunks: [UInt32] = []
+        while limbs.contains(where: { $0 != 0 }) {
+            var rem: UInt64 = 0
+            for i in limbs.indices.reversed() {
+                let x = (rem << 32) | UInt64(limbs[i])
+                limbs[i] = UInt32(x / 1_000_000_000)
+                rem = x % 1_000_000_000
+            }
+            chunks.append(UInt32(rem))
+        }
+        var s = neg ? "-" : ""
+        for (k, c) in chunks.reversed().enumerated() {
+            let d = String(c)
+            s += k == 0 ? d : String(repeating: "0", count: 9 - d.count) + d
         }
         return s
     }

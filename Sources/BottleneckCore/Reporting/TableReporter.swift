@@ -111,8 +111,12 @@ public struct TableReporter: Reporter {
 
     /// 1234567 → "1,234,567".
     static func group(_ v: Int64) -> String {
-        let neg = v < 0
-        var s = String(neg ? -v : v)
+        groupDigits(String(v.magnitude), negative: v < 0)
+    }
+
+    /// Groups a string of decimal digits by thousands.
+    static func groupDigits(_ digits: String, negative neg: Bool) -> String {
+        var s = digits
         var i = s.count - 3
         while i > 0 {
             s.insert(",", at: s.index(s.startIndex, offsetBy: i))
@@ -121,8 +125,15 @@ public struct TableReporter: Reporter {
         return neg ? "-" + s : s
     }
 
+    /// A latency or ratio cell: grouped integers from 100 on, one decimal below. Any value
+    /// prints (past Int64 too); not finite prints `-`.
     static func num(_ v: Double) -> String {
-        if v >= 100 { return group(Int64(v.rounded())) }
+        guard v.isFinite else { return "-" }
+        if v >= 100 {
+            let r = v.rounded()
+            if r < 9_223_372_036_854_775_808.0 { return group(Int64(r)) }
+            return groupDigits(JSONWriter.integerDigits(r), negative: false)
+        }
         return JSONWriter.formatDouble((v * 10).rounded() / 10)
     }
 }

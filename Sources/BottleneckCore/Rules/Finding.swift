@@ -170,6 +170,7 @@ public enum RuleNumber {
     public static func percent(_ v: Double) -> String {
         guard v.isFinite else { return "?" }
         let p = v * 100
+        if abs(p) >= 9.0e18 { return "\(p)%" }
         if abs(p) >= 10 { return String(Int64(p.rounded())) + "%" }
         return JSONWriter.formatDouble((p * 10).rounded() / 10) + "%"
     }

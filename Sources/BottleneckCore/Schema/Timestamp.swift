@@ -3,6 +3,19 @@ public struct Timestamp: Sendable, Hashable, Comparable, Codable {
     public var millis: Int64
     public init(millis: Int64) { self.millis = millis }
 
+    /// Instants a log may carry: 0000-01-01T00:00:00.000Z to 9999-12-31T23:59:59.999Z (what a
+    /// four-digit year can write). Every stamp read from a log is in this range, so arithmetic
+    /// on stamps (differences, windows, buckets) cannot overflow.
+    public static let minMillis: Int64 = -62_167_219_200_000
+    public static let maxMillis: Int64 = 253_402_300_799_999
+
+    /// The instant, or nil when `millis` is outside `minMillis...maxMillis`.
+    @inlinable
+    public init?(checkedMillis millis: Int64) {
+        guard millis >= Timestamp.minMillis, millis <= Timestamp.maxMillis else { return nil }
+        self.millis = millis
+    }
+
     public static func < (a: Timestamp, b: Timestamp) -> Bool { a.millis < b.millis }
 
     /// Days from 1970-01-01 to the given civil date (proleptic Gregorian), H. Hinnant's algorithm.

@@ -12,7 +12,7 @@
 public enum JSONShapeReader {
     /// Reads the value at `at`; returns the node, its small-int value, and the index past it.
     public static func read(_ s: JSONScanner, at: Int, depth: Int = 0) -> (node: ShapeNode, smallInt: Int?, end: Int)? {
-        guard at < s.count, depth < 100 else { return nil }
+        guard at < s.count, depth < JSONScanner.maxDepth else { return nil }
         let c = s[at]
         switch c {
         case 0x22:

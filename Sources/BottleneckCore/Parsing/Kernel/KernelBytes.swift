@@ -57,7 +57,9 @@ enum KB {
         while i < e, isSpace(b[i]) { i += 1 }
     }
 
-    /// Unsigned decimal at `i` (advances); nil when no digit.
+    /// Unsigned decimal at `i` (advances past all its digits); nil when no digit, or when it has
+    /// more than 18 digits (no kernel value is that long: such a number is unreadable, never a
+    /// wrapped or cut value).
     @inline(__always)
     static func uint(_ b: UnsafeRawBufferPointer, _ i: inout Int, to end: Int? = nil) -> Int64? {
         let e = end ?? b.count
@@ -67,7 +69,7 @@ enum KB {
             if i - start < 18 { v = v &* 10 &+ Int64(b[i] &- 48) }
             i += 1
         }
-        return i > start ? v : nil
+        return i > start && i - start <= 18 ? v : nil
     }
 
     /// Optionally signed decimal at `i` (advances).
@@ -117,10 +119,11 @@ enum KB {
     static func micros(_ b: UnsafeRawBufferPointer, _ i: inout Int, to end: Int? = nil) -> Int64? {
         let e = end ?? b.count
         var j = i
-        guard let whole = uint(b, &j, to: e) else { return nil }
+        // At most 12 digits of seconds (31,000 years of uptime): the microseconds fit Int64.
+        guard let whole = uint(b, &j, to: e), whole < 1_000_000_000_000 else { return nil }
         let frac = Int64(fractionMicros(b, &j, to: e))
         i = j
-        return whole &* 1_000_000 &+ frac
+        return whole * 1_000_000 + frac
     }
 
     /// Value after `key` up to the next byte in `stops` (or `end`), as a range.

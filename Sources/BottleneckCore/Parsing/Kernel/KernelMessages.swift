@@ -38,7 +38,7 @@ extension KernelOOMParser {
                 report.memcgHint = true
                 return .taskIn
             }
-            if KB.has(m, "Tasks in ", at: 0), let k = KB.find(m, " are going to be killed due to memory.oom.group set") {
+            if KB.has(m, "Tasks in ", at: 0), let k = KB.find(m, " are going to be killed due to memory.oom.group set", from: 9) {
                 // Printed after the first victim's kill line: reopen the report for the group.
                 let group = KB.string(m, 9..<k)
                 report.oomGroup = group
@@ -69,11 +69,11 @@ extension KernelOOMParser {
         default:
             break
         }
-        if KB.find(m, " cpuset=") != nil, let ma = KB.find(m, " mems_allowed=") {
-            if let cs = KB.find(m, " cpuset=") {
-                report.cpuset = KB.string(m, (cs + 8)..<ma)
-                report.memsAllowed = KB.string(m, KB.trimmed(m, (ma + 14)..<n))
-            }
+        // `<comm> cpuset=<path> mems_allowed=<nodes>`: only in that order (a line with the two
+        // words the other way round is not this message, and must not make a reversed range).
+        if let cs = KB.find(m, " cpuset="), let ma = KB.find(m, " mems_allowed=", from: cs + 8) {
+            report.cpuset = KB.string(m, (cs + 8)..<ma)
+            report.memsAllowed = KB.string(m, KB.trimmed(m, (ma + 14)..<n))
             return .cpuset
         }
         if isRestart(m) { restart(m, time: time); return .restart }
@@ -200,7 +200,7 @@ extension KernelOOMParser {
         }
         if let r = KB.value(m, after: "constraint=") { report.constraint = KB.string(m, r); report.constraintInferred = false }
         if let r = KB.value(m, after: ",nodemask=") { report.nodemask = KB.string(m, r) }
-        if let c = KB.find(m, ",cpuset="), let ma = KB.find(m, ",mems_allowed=", from: c) {
+        if let c = KB.find(m, ",cpuset="), let ma = KB.find(m, ",mems_allowed=", from: c + 8) {
             report.cpuset = KB.string(m, (c + 8)..<ma)
             if let r = KB.value(m, after: ",mems_allowed=", from: ma) { report.memsAllowed = KB.string(m, r) }
         }
@@ -211,7 +211,7 @@ extension KernelOOMParser {
         if let tmAt {
             report.taskMemcg = KB.string(m, (tmAt + 12)..<(taskAt ?? n))
         }
-        if let om = KB.find(m, ",oom_memcg=") {
+        if let om = KB.find(m, ",oom_memcg=", to: tmAt ?? taskAt ?? n) {
             report.oomMemcg = KB.string(m, (om + 11)..<(tmAt ?? taskAt ?? n))
         } else if KB.find(m, ",global_oom") != nil {
             report.globalHint = true

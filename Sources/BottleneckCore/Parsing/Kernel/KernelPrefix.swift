@@ -107,9 +107,15 @@ extension KernelOOMParser {
             i += 1
             line.transport = .reltime
             if let base = reltimeClock {
-                reltimeClock = base + delta
-                line.wall = (base + delta) / 1000
-                line.wallSource = .reltime
+                // Deltas add up: past the range of a stamp the clock is lost, not wrapped.
+                let (sum, overflow) = base.addingReportingOverflow(delta)
+                if !overflow, let t = Timestamp(checkedMillis: sum / 1000) {
+                    reltimeClock = sum
+                    line.wall = t.millis
+                    line.wallSource = .reltime
+                } else {
+                    reltimeClock = nil
+                }
             }
         } else if c == UInt8(ascii: "<") {
             i += 1
