@@ -22,8 +22,11 @@ struct AnalyzeCommand: ParsableCommand {
     @Option(name: .shortAndLong, help: "Output format: table, json or ndjson.")
     var format: OutputFormat = .table
 
-    @Option(name: .shortAndLong, help: "Write the report to FILE atomically (temporary file, then rename).")
+    @Option(name: .shortAndLong, help: "Write the report to FILE atomically (temporary file, then rename); a device or FIFO is written directly. Checked before any input is read.")
     var output: String?
+
+    @Flag(help: "With -o, replace an existing read-only file.")
+    var force = false
 
     @Option(help: "Rank shapes by: \(ShapeSort.allCases.map(\.rawValue).joined(separator: ", ")).")
     var sort: ShapeSort = .total
@@ -117,10 +120,14 @@ struct AnalyzeCommand: ParsableCommand {
             analyzer.onProgress = { index, done, size in progress.update(file: inputs[index], done: done, size: size) }
         }
 
-        var sink: OutputSink? = nil
+        // The destination is checked (and its temporary file made) before any input is read.
+        let sink: OutputSink
+        do { sink = try OutputSink(path: output, force: force) } catch let e as OutputError {
+            Terminal.writeStderr(e.description + "\n")
+            throw ExitCode(ExitCodes.outputError)
+        }
         if format == .ndjson {
-            sink = try OutputSink(path: output)
-            let s = sink!
+            let s = sink
             var currentPath = ""
             analyzer.onEvent = { event in
                 s.write(NDJSONEventWriter.line(for: event, inputPath: currentPath))
@@ -138,21 +145,23 @@ struct AnalyzeCommand: ParsableCommand {
         let report = Report(result: analyzer.result, sort: sort, top: top)
         var ro = ReportOptions()
         ro.top = top
-        switch format {
-        case .ndjson:
-            try sink!.commit()
-            Terminal.writeStderr(accountingLine(report))
-        case .json:
-            let out = try OutputSink(path: output)
-            JSONReporter().write(report, options: ro) { out.write($0) }
-            try out.commit()
-        case .table:
-            ro.width = output == nil && Terminal.isTTY(1) ? Terminal.width(1) : 160
-            ro.color = output == nil && Terminal.isTTY(1) && !Terminal.noColor && !noColor
-            let text = TableReporter().render(report, options: ro)
-            let out = try OutputSink(path: output)
-            out.write(text)
-            try out.commit()
+        do {
+            switch format {
+            case .ndjson:
+                try sink.commit()
+                Terminal.writeStderr(accountingLine(report))
+            case .json:
+                JSONReporter().write(report, options: ro) { sink.write($0) }
+                try sink.commit()
+            case .table:
+                ro.width = output == nil && Terminal.isTTY(1) ? Terminal.width(1) : 160
+                ro.color = output == nil && Terminal.isTTY(1) && !Terminal.noColor && !noColor
+                sink.write(TableReporter().render(report, options: ro))
+                try sink.commit()
+            }
+        } catch let e as OutputError {
+            Terminal.writeStderr(e.description + "\n")
+            throw ExitCode(ExitCodes.outputError)
         }
 
         for i in analyzer.result.inputs where i.error != nil {
