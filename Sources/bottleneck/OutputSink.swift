@@ -27,6 +27,8 @@ final class OutputSink {
 
     private var fd: Int32
     let path: String?
+    /// The file replaced on commit: `path`, or the file its symlink points to.
+    private let target: String?
     let mode: Mode
     private var buffer: [UInt8] = []
     private var finished = false
@@ -40,6 +42,7 @@ final class OutputSink {
         self.path = path
         guard let path else {
             fd = 1
+            target = nil
             mode = .stdout
             // Handle a closed pipe ourselves (EPIPE), so a partly written buffer is never retried.
             signal(SIGPIPE, SIG_IGN)
@@ -58,6 +61,7 @@ final class OutputSink {
                 let fd = open(path, O_WRONLY | O_CLOEXEC)
                 if fd < 0 { throw OutputSink.osError(path, errno) }
                 self.fd = fd
+                target = path
                 mode = .direct
                 buffer.reserveCapacity(1 << 16)
                 return
@@ -69,7 +73,23 @@ final class OutputSink {
         } else if errno != ENOENT {
             throw OutputSink.osError(path, errno)
         }
-        let (dir, name) = OutputSink.split(path)
+        // Through a symlink (e.g. /dev/stdout redirected to a file): replace its target, never
+        // the link itself (renaming over /dev/stdout would break the machine as /dev/null did).
+        var target = path
+        var lst = stat()
+        if lstat(path, &lst) == 0 && (lst.st_mode & S_IFMT) == S_IFLNK {
+            guard let resolved = realpath(path, nil) else {
+                let e = errno
+                if e == ENOENT {
+                    throw OutputError(description: "bottleneck: cannot write the report to \(path): it is a symbolic link to a missing file")
+                }
+                throw OutputSink.osError(path, e)
+            }
+            target = String(cString: resolved)
+            free(resolved)
+        }
+        self.target = target
+        let (dir, name) = OutputSink.split(target)
         var dst = stat()
         if stat(dir, &dst) != 0 {
             let e = errno
@@ -85,7 +105,7 @@ final class OutputSink {
         // A unique name, created exclusively: never an existing file, never a symlink's target.
         var created: (Int32, String)? = nil
         for _ in 0..<16 {
-            let tmp = (path.contains("/") ? (dir.hasSuffix("/") ? dir : dir + "/") : "") + "." + name + OutputSink.tempMarker + "\(getpid())." + OutputSink.randomHex()
+            let tmp = (target.contains("/") ? (dir.hasSuffix("/") ? dir : dir + "/") : "") + "." + name + OutputSink.tempMarker + "\(getpid())." + OutputSink.randomHex()
             let fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o666)
             if fd >= 0 { created = (fd, tmp); break }
             if errno != EEXIST { throw OutputSink.osError(path, errno) }
@@ -94,7 +114,7 @@ final class OutputSink {
             throw OutputError(description: "bottleneck: cannot write the report to \(path): no unique temporary name in \(dir)")
         }
         // A replaced report keeps its permissions.
-        if stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFREG {
+        if stat(target, &st) == 0 && (st.st_mode & S_IFMT) == S_IFREG {
             _ = fchmod(fd, st.st_mode & 0o7777)
         }
         self.fd = fd
@@ -166,7 +186,7 @@ final class OutputSink {
             let rc = close(fd)
             fd = -1
             if rc != 0 && errno != EINTR { let e = errno; discard(); throw OutputSink.osError(path, e) }
-            if rename(temp, path!) != 0 {
+            if rename(temp, target!) != 0 {
                 let e = errno
                 discard()
                 throw OutputSink.osError(path, e, what: "renaming into place")

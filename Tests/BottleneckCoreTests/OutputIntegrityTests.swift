@@ -224,6 +224,28 @@ import Glibc
         #expect(Self.entries(dir) == ["report.json"])
     }
 
+    /// Through a symlink (as `-o /dev/stdout` redirected to a file is) the target is replaced and
+    /// the link stays a link.
+    @Test func outputThroughASymlinkReplacesItsTarget() throws {
+        let dir = Self.makeFolder()
+        defer { Self.removeFolder(dir) }
+        try FileManager.default.createDirectory(atPath: dir + "/real", withIntermediateDirectories: false)
+        let target = dir + "/real/report.json", link = dir + "/link.json"
+        try writeFileBytes(target, Array("old\n".utf8))
+        #expect(symlink(target, link) == 0)
+        let r = try runBottleneck(["analyze", "-q", "--format", "json", "-o", link, Self.smallInput])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(Self.fileKind(link) == S_IFLNK)
+        #expect(try String(contentsOfFile: target, encoding: .utf8).contains("\"schemaVersion\": 1"))
+        #expect(Self.entries(dir) == ["link.json", "real"])
+        #expect(Self.entries(dir + "/real") == ["report.json"])
+
+        #expect(symlink(dir + "/missing/x.json", dir + "/dangling.json") == 0)
+        let dangling = try runBottleneck(["analyze", "-q", "-o", dir + "/dangling.json", Self.smallInput])
+        #expect(dangling.status == 1)
+        #expect(dangling.stderr.contains("it is a symbolic link to a missing file"), "\(dangling.stderr)")
+    }
+
     @Test func outputOntoAFolderIsRefused() throws {
         let dir = Self.makeFolder()
         defer { Self.removeFolder(dir) }
