@@ -21,8 +21,11 @@ struct AnalyzeCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Also write the run summary (a partial report, for `bottleneck merge`) to FILE.", valueName: "file"))
     var partial: String?
 
-    @Option(name: .shortAndLong, help: "Write the report to FILE atomically (temporary file, then rename).")
+    @Option(name: .shortAndLong, help: "Write the report to FILE atomically (temporary file, then rename); a device or FIFO is written directly. Checked before any input is read.")
     var output: String?
+
+    @Flag(help: "With -o, replace an existing read-only file.")
+    var force = false
 
     @Option(help: "Rank shapes by: \(ShapeSort.allCases.map(\.rawValue).joined(separator: ", ")).")
     var sort: ShapeSort = .total
@@ -101,10 +104,18 @@ struct AnalyzeCommand: ParsableCommand {
             analyzer.onProgress = { index, done, size in progress.update(file: inputs[min(index, inputs.count - 1)], done: done, size: size) }
         }
 
-        var eventSink: OutputSink? = nil
-        if writeReport, let events = ReporterRegistry.eventReporter(named: formatName) {
-            let s = try OutputSink(path: output)
-            eventSink = s
+        // Every destination is checked (and its temporary file made) before any input is read.
+        let reportSink: OutputSink?
+        let partialSink: OutputSink?
+        do {
+            reportSink = writeReport ? try OutputSink(path: output, force: force) : nil
+            partialSink = try partial.map { try OutputSink(path: $0, force: force) }
+        } catch let e as OutputError {
+            Terminal.writeStderr(e.description + "\n")
+            throw ExitCode(ExitCodes.outputError)
+        }
+        let eventReporter = writeReport ? ReporterRegistry.eventReporter(named: formatName) : nil
+        if let events = eventReporter, let s = reportSink {
             // The event's input index names its file, whichever worker parsed it.
             analyzer.onEvent = { [unowned analyzer] event in
                 s.write(events.line(for: event, inputPath: analyzer.path(ofInput: event.source.input)))
@@ -114,18 +125,23 @@ struct AnalyzeCommand: ParsableCommand {
         progress?.finish()
 
         let report = Report(result: analyzer.result, sort: sort, top: top)
-        if let partial {
-            try ReportWriting.write(report, format: PartialReporter(), options: ReportOptions(), to: try OutputSink(path: partial))
-        }
-        if let eventSink {
-            try eventSink.commit()
-            Terminal.writeStderr(accountingLine(report))
-        } else if writeReport, let reporter = ReporterRegistry.reporter(named: formatName) {
-            var ro = ReportOptions()
-            ro.top = top
-            ro.width = output == nil && Terminal.isTTY(1) ? Terminal.width(1) : 160
-            ro.color = output == nil && Terminal.isTTY(1) && !Terminal.noColor && !noColor
-            try ReportWriting.write(report, format: reporter, options: ro, to: try OutputSink(path: output))
+        do {
+            if let partialSink {
+                try ReportWriting.write(report, format: PartialReporter(), options: ReportOptions(), to: partialSink)
+            }
+            if let reportSink, eventReporter != nil {
+                try reportSink.commit()
+                Terminal.writeStderr(accountingLine(report))
+            } else if let reportSink, let reporter = ReporterRegistry.reporter(named: formatName) {
+                var ro = ReportOptions()
+                ro.top = top
+                ro.width = output == nil && Terminal.isTTY(1) ? Terminal.width(1) : 160
+                ro.color = output == nil && Terminal.isTTY(1) && !Terminal.noColor && !noColor
+                try ReportWriting.write(report, format: reporter, options: ro, to: reportSink)
+            }
+        } catch let e as OutputError {
+            Terminal.writeStderr(e.description + "\n")
+            throw ExitCode(ExitCodes.outputError)
         }
 
         for i in analyzer.result.inputs where i.error != nil {

@@ -3,10 +3,12 @@ import ArgumentParser
 import Glibc
 #endif
 
-/// Exit codes (README "Exit codes"): 0 success, 1 usage error, 2 some input could not be read.
+/// Exit codes (README "Exit codes"): 0 success, 1 usage error or the report could not be written,
+/// 2 some input could not be read. A closed pipe on standard output ends the run by SIGPIPE (141).
 enum ExitCodes {
     static let success: Int32 = 0
     static let usage: Int32 = 1
+    static let outputError: Int32 = 1
     static let inputError: Int32 = 2
 }
 

@@ -33,6 +33,9 @@ struct MergeCommand: ParsableCommand {
 
     @OptionGroup var ruleSource: RulesCommand.Source
 
+    @Flag(help: "With -o, replace an existing read-only file.")
+    var force = false
+
     @Flag(name: .customLong("no-color"), help: "No colour in the table.")
     var noColor = false
 
@@ -46,6 +49,12 @@ struct MergeCommand: ParsableCommand {
     }
 
     func run() throws {
+        // The destination is checked before any partial is read.
+        let sink: OutputSink
+        do { sink = try OutputSink(path: output, force: force) } catch let e as OutputError {
+            Terminal.writeStderr(e.description + "\n")
+            throw ExitCode(ExitCodes.outputError)
+        }
         let rules = RuleSet(try RuleOptions.load(dirs: ruleSource.dirs, defaults: !ruleSource.noDefaultRules))
         let merged = RunSummary(maxShapes: ShapeBudget.maxShapes(memoryBudgetMiB: memoryBudget))
         if !rules.isEmpty { merged.rules = RuleRun(set: rules) }
@@ -64,7 +73,12 @@ struct MergeCommand: ParsableCommand {
         ro.top = top
         ro.width = output == nil && Terminal.isTTY(1) ? Terminal.width(1) : 160
         ro.color = output == nil && Terminal.isTTY(1) && !Terminal.noColor && !noColor
-        try ReportWriting.write(report, format: ReporterRegistry.reporter(named: format)!, options: ro, to: try OutputSink(path: output))
+        do {
+            try ReportWriting.write(report, format: ReporterRegistry.reporter(named: format)!, options: ro, to: sink)
+        } catch let e as OutputError {
+            Terminal.writeStderr(e.description + "\n")
+            throw ExitCode(ExitCodes.outputError)
+        }
         if failed { throw ExitCode(ExitCodes.inputError) }
     }
 }

@@ -22,6 +22,7 @@ enum FindingsJSON {
             w.string("reason", a.reason)
             w.int("input", a.firstInput.map { Int64($0) })
             w.int("line", a.firstLine.map { Int64($0) })
+            w.bool("disabled", a.disabled)
             w.endObject()
         }
         w.endArray()

@@ -43,7 +43,11 @@ enum FindingsTableSection {
         }
         for a in results.aborts {
             let at = a.firstLine.map { " (first at input \(a.firstInput ?? 0) line \($0))" } ?? ""
-            out += "rule \(a.rule): \(a.count) matches aborted at the \(a.reason)\(at); counted as not matching\n"
+            if a.disabled {
+                out += "rule \(a.rule): switched off after \(a.count) matches aborted at the \(a.reason)\(at); its findings are left out\n"
+            } else {
+                out += "rule \(a.rule): \(a.count) matches aborted at the \(a.reason)\(at); counted as not matching\n"
+            }
         }
         return out
     }

@@ -66,12 +66,16 @@ public struct RuleAbort: Sendable, Equatable {
     /// Where the first abort happened, when it was on a line or an event.
     public let firstInput: Int?
     public let firstLine: Int?
-    public init(rule: String, count: Int64, reason: String, firstInput: Int?, firstLine: Int?) {
+    /// The rule hit `RuleRun.abortBudget` aborts and was switched off for the rest of the run; its
+    /// findings are left out (they would cover only part of the input). `count` is then the budget.
+    public var disabled: Bool
+    public init(rule: String, count: Int64, reason: String, firstInput: Int?, firstLine: Int?, disabled: Bool = false) {
         self.rule = rule
         self.count = count
         self.reason = reason
         self.firstInput = firstInput
         self.firstLine = firstLine
+        self.disabled = disabled
     }
 }
 

@@ -28,7 +28,7 @@ struct RuleFinisher {
         for a in shapes {
             let s = ShapeSubject(aggregate: a, runTotalMs: runTotalMs)
             let reader = ShapeReader(subject: s)
-            for r in set.shapeRules {
+            for r in set.shapeRules where aborts[r]?.disabled != true {
                 let rule = set.rules[r]
                 switch RuleEvaluator.evaluate(rule.condition, reader, run.scratch) {
                 case .yes:
@@ -36,12 +36,14 @@ struct RuleFinisher {
                 case .aborted(let why):
                     if aborts[r] == nil { aborts[r] = RuleAbort(rule: rule.id, count: 0, reason: why, firstInput: nil, firstLine: nil) }
                     aborts[r]!.count += 1
+                    if aborts[r]!.count >= run.abortBudget { aborts[r]!.disabled = true }
                 case .no:
                     break
                 }
             }
         }
-        for (r, matched) in shapeMatches {
+        // A rule switched off by its abort budget saw only part of the input: no findings.
+        for (r, matched) in shapeMatches where aborts[r]?.disabled != true {
             let rule = set.rules[r]
             let kept = RuleResults.top(matched, limit: RuleResults.maxFindingsPerRule) { a, b in
                 a.durationTotal != b.durationTotal ? a.durationTotal > b.durationTotal : a.shape.id < b.shape.id
@@ -69,7 +71,7 @@ struct RuleFinisher {
         // Event and line rules, grouped per shape.
         let opNames = OperationFields.specs.map(\.name)
         var groupsByRule: [Int: [(key: RuleRun.GroupKey, group: RuleRun.EventGroup)]] = [:]
-        for (key, g) in run.eventGroups {
+        for (key, g) in run.eventGroups where !run.disabled[key.rule] {
             let rule = set.rules[key.rule]
             let share = Double(g.ms) / Double(max(runTotalMs, 1))
             guard g.ops >= rule.threshold.minEvents, g.ms >= rule.threshold.minTotalMs, share >= rule.threshold.minTimeShare else { continue }
@@ -107,7 +109,7 @@ struct RuleFinisher {
 
         // Kill rules, grouped per process name.
         let killNames = KillFields.specs.map(\.name)
-        for (key, g) in run.killGroups {
+        for (key, g) in run.killGroups where !run.disabled[key.rule] {
             let rule = set.rules[key.rule]
             let reader = KillReader(subject: g.last)
             let lookup: (String) -> FieldValue? = { name in

@@ -14,7 +14,7 @@ public struct RuleLoadError: Error, Sendable, CustomStringConvertible {
         self.message = message
     }
     public var description: String {
-        "\(file)\(line.map { ":\($0)" } ?? ""): field '\(field)': \(message)"
+        "\(file)\(line.map { ":\($0)" } ?? ""): field '\(RuleFileParser.excerpt(field))': \(message)"
     }
 }
 
@@ -31,10 +31,10 @@ public enum RuleLoader {
         if let text {
             source = text
         } else {
-            guard let read = FileText.read(file) else {
-                throw RuleLoadError(file: file, field: "(file)", line: nil, message: "cannot read the file")
+            switch FileText.readChecked(file) {
+            case .success(let read): source = read
+            case .failure(let why): throw RuleLoadError(file: file, field: "(file)", line: nil, message: why.description)
             }
-            source = read
         }
         return try RuleFileParser(file: file).parse(source)
     }
@@ -79,7 +79,14 @@ struct RuleFileParser {
         RuleLoadError(file: file, field: field, line: node?.mark?.line, message: message)
     }
 
+    /// Most YAML nodes a rule file may hold (shipped rules have a few dozen to a few hundred).
+    static let maxNodes = 100_000
+
     func parse(_ source: String) throws(RuleLoadError) -> Rule {
+        if let hit = YAMLAliasScan.first(in: source) {
+            throw RuleLoadError(file: file, field: "(syntax)", line: hit.line,
+                                message: "YAML \(hit.isAnchor ? "anchor (&)" : "alias (*)") at column \(hit.column): anchors and aliases are not allowed in rule files (nested aliases can expand without bound)")
+        }
         let root: Node
         do {
             guard let node = try Yams.compose(yaml: source) else {
@@ -99,6 +106,7 @@ struct RuleFileParser {
         } catch {
             throw fail("(syntax)", nil, "not valid YAML: \(error)")
         }
+        try checkTree(root)
         guard let top = root.mapping else { throw fail("(document)", root, "expected a mapping of rule fields") }
         for (k, _) in top {
             let key = k.string ?? ""
@@ -108,21 +116,21 @@ struct RuleFileParser {
         }
         let id = try requiredString(top, "id")
         if !RuleFileParser.isValidId(id) {
-            throw fail("id", top["id"], "'\(id)' must be lowercase letters, digits and dashes")
+            throw fail("id", top["id"], "'\(RuleFileParser.excerpt(id))' must be lowercase letters, digits and dashes")
         }
         let base = file.split(separator: "/").last.map(String.init) ?? file
         let stem = base.hasSuffix(".yaml") ? String(base.dropLast(5)) : base.hasSuffix(".yml") ? String(base.dropLast(4)) : base
         if stem != id && !file.isEmpty && base.contains(".") {
-            throw fail("id", top["id"], "'\(id)' must equal the file name (\(stem))")
+            throw fail("id", top["id"], "'\(RuleFileParser.excerpt(id))' must equal the file name (\(stem))")
         }
         let title = try requiredString(top, "title")
         let severityText = try requiredString(top, "severity")
         guard let severity = RuleSeverity(rawValue: severityText) else {
-            throw fail("severity", top["severity"], "'\(severityText)' is not one of info, warning, critical")
+            throw fail("severity", top["severity"], "'\(RuleFileParser.excerpt(severityText))' is not one of info, warning, critical")
         }
         let targetText = try requiredString(top, "appliesTo")
         guard let target = RuleTarget(rawValue: targetText) else {
-            throw fail("appliesTo", top["appliesTo"], "'\(targetText)' is not one of \(RuleTarget.allCases.map(\.rawValue).joined(separator: ", "))")
+            throw fail("appliesTo", top["appliesTo"], "'\(RuleFileParser.excerpt(targetText))' is not one of \(RuleTarget.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         guard let whenNode = top["when"] else { throw fail("when", root, "missing") }
         let fields = target.fields
@@ -137,6 +145,37 @@ struct RuleFileParser {
         return rule
     }
 
+    /// Second line of defence behind `YAMLAliasScan`: no node carries an anchor, and the tree is
+    /// small. Stops at the first anchor or past `maxNodes`, so an expanded alias is never walked.
+    func checkTree(_ root: Node) throws(RuleLoadError) {
+        var stack = [root]
+        var count = 0
+        while let node = stack.popLast() {
+            count += 1
+            if count > RuleFileParser.maxNodes {
+                throw fail("(document)", nil, "more than \(RuleFileParser.maxNodes) YAML nodes")
+            }
+            if node.anchor != nil {
+                throw fail("(syntax)", node, "YAML anchors and aliases are not allowed in rule files")
+            }
+            switch node {
+            case .mapping(let m): for (k, v) in m { stack.append(k); stack.append(v) }
+            case .sequence(let s): stack.append(contentsOf: s)
+            case .scalar, .alias: break
+            }
+        }
+    }
+
+    /// Longest piece of a value from the file echoed in a message.
+    static let excerptLimit = 80
+
+    /// `text`, or its first 80 characters, an ellipsis and its length: an error message never
+    /// echoes a whole 1 MiB pattern.
+    static func excerpt(_ text: String) -> String {
+        guard text.count > excerptLimit else { return text }
+        return String(text.prefix(excerptLimit)) + "… (\(text.utf8.count) bytes)"
+    }
+
     static func isValidId(_ id: String) -> Bool {
         !id.isEmpty && id.utf8.allSatisfy { ($0 >= 97 && $0 <= 122) || ($0 >= 48 && $0 <= 57) || $0 == 45 }
     }
@@ -149,7 +188,7 @@ struct RuleFileParser {
 
     func fieldIndex(_ name: String, in fields: [FieldSpec], path: String, node: Node?) throws(RuleLoadError) -> Int {
         guard let i = fields.firstIndex(where: { $0.name == name }) else {
-            throw fail(path, node, "unknown field '\(name)'; known: \(fields.map(\.name).joined(separator: ", "))")
+            throw fail(path, node, "unknown field '\(RuleFileParser.excerpt(name))'; known: \(fields.map(\.name).joined(separator: ", "))")
         }
         return i
     }
@@ -186,7 +225,7 @@ struct RuleFileParser {
             do {
                 return .matches(field: index, regex: try PCRE2Regex(pattern), negate: op == "notMatches")
             } catch {
-                throw fail(opPath, valueNode, "pattern '\(pattern)' does not compile: \(error)")
+                throw fail(opPath, valueNode, "pattern '\(RuleFileParser.excerpt(pattern))' does not compile: \(error)")
             }
         case "is":
             guard kind == .bool else { throw fail(opPath, valueNode, "'\(name)' is a \(kind.rawValue), not a bool") }

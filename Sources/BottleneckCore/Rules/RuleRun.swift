@@ -33,6 +33,12 @@ public final class RuleRun {
     private(set) var eventGroups: [GroupKey: EventGroup] = [:]
     private(set) var killGroups: [KillKey: KillGroup] = [:]
     private(set) var aborts: [Int: RuleAbort] = [:]
+    /// Aborted matches after which a rule is switched off (`RuleAbort.disabled`): a pattern that
+    /// backtracks catastrophically costs ~1 ms per subject at the match limit, 200k lines ~4 min.
+    public static let defaultAbortBudget: Int64 = 100
+    public let abortBudget: Int64
+    /// Per rule index: switched off by the budget (mirrors `aborts[r]?.disabled`, read per line).
+    private(set) var disabled: [Bool]
     /// (time ms, host/process name, pid) of the kills of the last hour, oldest first.
     private var recentKills: [(time: Int64, name: String, pid: Int64?)] = []
     private(set) var totalKills: Int64 = 0
@@ -42,9 +48,11 @@ public final class RuleRun {
     private var lineNumber = 0
     private var lineOp: (shape: UInt64, ms: Int64)?
 
-    public init(set: RuleSet, limits: RegexLimits = RegexLimits()) {
+    public init(set: RuleSet, limits: RegexLimits = RegexLimits(), abortBudget: Int64 = RuleRun.defaultAbortBudget) {
         self.set = set
         self.scratch = RegexScratch(limits: limits)
+        self.abortBudget = max(1, abortBudget)
+        self.disabled = [Bool](repeating: false, count: set.rules.count)
     }
 
     public var wantsLines: Bool { !set.lineRules.isEmpty || !set.operationRules.isEmpty }
@@ -60,7 +68,7 @@ public final class RuleRun {
     public func endLine() {
         if let bytes = line, !set.lineRules.isEmpty {
             let reader = RawLineReader(line: bytes)
-            for r in set.lineRules {
+            for r in set.lineRules where !disabled[r] {
                 switch RuleEvaluator.evaluate(set.rules[r].condition, reader, scratch) {
                 case .yes: addEvent(rule: r, shape: lineOp?.shape, ms: lineOp?.ms ?? 0, values: nil)
                 case .aborted(let why): abort(r, why, input: lineInput, line: lineNumber)
@@ -77,7 +85,7 @@ public final class RuleRun {
             if lineOp == nil { lineOp = (op.shape.id, op.durationMillis) }
             guard !set.operationRules.isEmpty else { return }
             let reader = OperationReader(op: op, line: line)
-            for r in set.operationRules {
+            for r in set.operationRules where !disabled[r] {
                 switch RuleEvaluator.evaluate(set.rules[r].condition, reader, scratch) {
                 case .yes: addEvent(rule: r, shape: op.shape.id, ms: op.durationMillis, values: reader)
                 case .aborted(let why): abort(r, why, input: op.source.input, line: op.source.line)
@@ -104,7 +112,7 @@ public final class RuleRun {
                                   sameProcessKillsLastHour: RuleRun.distinctKills(recentKills.filter { $0.name == name }))
         guard !set.killRules.isEmpty else { return }
         let reader = KillReader(subject: subject)
-        for r in set.killRules {
+        for r in set.killRules where !disabled[r] {
             switch RuleEvaluator.evaluate(set.rules[r].condition, reader, scratch) {
             case .yes:
                 let key = KillKey(rule: r, process: kill.processName ?? "?", host: kill.host)
@@ -147,6 +155,10 @@ public final class RuleRun {
             aborts[r] = RuleAbort(rule: set.rules[r].id, count: 0, reason: why, firstInput: input, firstLine: line)
         }
         aborts[r]!.count += 1
+        if aborts[r]!.count >= abortBudget {
+            aborts[r]!.disabled = true
+            disabled[r] = true
+        }
     }
 
     /// Folds a run over a later part of the input into this one.
@@ -172,8 +184,15 @@ public final class RuleRun {
                 killGroups[k] = g
             }
         }
+        // As if read in one pass: a rule is off once the parts' aborts add up to the budget
+        // (each part stops counting at the budget), whatever the chunking (`--jobs`).
         for (r, a) in o.aborts {
             if aborts[r] == nil { aborts[r] = a } else { aborts[r]!.count += a.count }
+            if aborts[r]!.count >= abortBudget {
+                aborts[r]!.count = abortBudget
+                aborts[r]!.disabled = true
+                disabled[r] = true
+            }
         }
         totalKills += o.totalKills
         recentKills += o.recentKills
@@ -216,6 +235,7 @@ extension RuleRun {
             var reason: String
             var firstInput: Int?
             var firstLine: Int?
+            var disabled: Bool
         }
         struct RecentKill: Codable {
             var time: Int64
@@ -243,7 +263,8 @@ extension RuleRun {
                         lastInput: g.lastInput, lastLine: g.lastLine)
         }.sorted { ($0.rule, $0.process, $0.host ?? "") < ($1.rule, $1.process, $1.host ?? "") }
         s.aborts = aborts.map { _, a in
-            State.Abort(rule: a.rule, count: a.count, reason: a.reason, firstInput: a.firstInput, firstLine: a.firstLine)
+            State.Abort(rule: a.rule, count: a.count, reason: a.reason, firstInput: a.firstInput, firstLine: a.firstLine,
+                        disabled: a.disabled)
         }.sorted { $0.rule < $1.rule }
         s.recentKills = recentKills.map { State.RecentKill(time: $0.time, name: $0.name, pid: $0.pid) }
         s.totalKills = totalKills
@@ -273,7 +294,9 @@ extension RuleRun {
         aborts = [:]
         for a in s.aborts {
             guard let r = index[a.rule] else { continue }
-            aborts[r] = RuleAbort(rule: a.rule, count: a.count, reason: a.reason, firstInput: a.firstInput, firstLine: a.firstLine)
+            aborts[r] = RuleAbort(rule: a.rule, count: a.count, reason: a.reason, firstInput: a.firstInput, firstLine: a.firstLine,
+                                  disabled: a.disabled)
+            disabled[r] = a.disabled
         }
         recentKills = s.recentKills.map { ($0.time, $0.name, $0.pid) }
         totalKills = s.totalKills
@@ -284,7 +307,8 @@ extension RuleRun {
         for k in Array(killGroups.keys) { killGroups[k]!.lastInput = killGroups[k]!.lastInput.map { $0 + n } }
         for k in Array(aborts.keys) {
             let a = aborts[k]!
-            aborts[k] = RuleAbort(rule: a.rule, count: a.count, reason: a.reason, firstInput: a.firstInput.map { $0 + n }, firstLine: a.firstLine)
+            aborts[k] = RuleAbort(rule: a.rule, count: a.count, reason: a.reason, firstInput: a.firstInput.map { $0 + n },
+                                  firstLine: a.firstLine, disabled: a.disabled)
         }
     }
 }
