@@ -16,7 +16,7 @@ import BottleneckTestSupport
     static func bytes(_ name: String) throws -> [UInt8] { try readFileBytes(fixturePath("hostile/" + name)) }
 
     /// Analyzer at one read size: the input's accounting and the slow operations kept.
-    static func analyze(_ name: String, readSize: Int) throws -> (acct: InputAccounting, ops: [SlowOperation], result: AnalysisResult) {
+    static func analyze(_ name: String, readSize: Int) throws -> (acct: InputAccounting, ops: [SlowOperation], result: RunSummary) {
         var o = AnalysisOptions()
         o.readSize = readSize
         let a = Analyzer(options: o)

@@ -252,3 +252,19 @@ struct SplitMix {
         #expect(json.contains("\"saturated\": true"))
     }
 }
+
+/// The two reproducers of issue 13 whose values each fit Int64 but whose sums do not.
+@Suite struct SaturatingSumCLITests {
+    @Test(arguments: ["hostile/logv2-durations-sum-past-int64.log", "hostile/logv2-docsexamined-int64max-twice.log"])
+    func sumsPastInt64MaxNeitherTrapNorWrap(fixture: String) throws {
+        for format in ["json", "table"] {
+            let r = try runBottleneck(["analyze", "-q", "--format", format, fixturePath(fixture)])
+            #expect(r.status == 0, "\(fixture) \(format): exit \(r.status): \(r.stderr)")
+            #expect(!r.stdout.contains("-92233"), "a sum wrapped to a negative number")
+            if format == "json" {
+                #expect(r.stdout.contains("\"saturated\": true"))
+                #expect(r.stdout.contains("9223372036854775807"))
+            }
+        }
+    }
+}

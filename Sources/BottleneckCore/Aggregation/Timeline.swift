@@ -37,6 +37,9 @@ public final class Timeline {
     public private(set) var totalMillis: Int64 = 0
     /// Slow operations without a timestamp (not on the timeline).
     public private(set) var untimed: Int64 = 0
+    /// Minutes in which more than `trackedPerMinute` shapes competed: their shape lists are
+    /// Space-Saving approximations (a run and the merge of its parts may differ there).
+    public private(set) var approximateMinutes: Set<Int64> = []
 
     public init() {}
 
@@ -72,6 +75,7 @@ public final class Timeline {
             cur.append(ShapeTally(id: id, count: 1, totalMillis: d, namespace: op.namespace, operation: op.operation, text: op.shape.text))
         } else {
             // Space-Saving: the new shape takes the place (and the counts) of the least one.
+            approximateMinutes.insert(m)
             var lo = 0
             for i in cur.indices where cur[i].totalMillis < cur[lo].totalMillis { lo = i }
             curIndex[cur[lo].id] = nil
@@ -234,6 +238,7 @@ extension Timeline {
                     mine.append(x)
                 }
             }
+            if mine.count > Timeline.keptPerMinute { approximateMinutes.insert(minute) }
             perMinuteShape[minute] = Timeline.kept(mine)
         }
         if let f = o.first, first == nil || f < first! { first = f }
@@ -241,6 +246,7 @@ extension Timeline {
         operations = operations.addingSaturated(o.operations)
         totalMillis = totalMillis.addingSaturated(o.totalMillis)
         untimed = untimed.addingSaturated(o.untimed)
+        approximateMinutes.formUnion(o.approximateMinutes)
     }
 
     static func kept(_ list: [ShapeTally]) -> [ShapeTally] {
@@ -265,6 +271,8 @@ extension Timeline {
                 w.string(x.namespace); w.string(x.operation); w.string(x.text)
             }
         }
+        w.varint(approximateMinutes.count)
+        for m in approximateMinutes.sorted() { w.i64(m) }
     }
 
     func decode(_ r: inout ByteReader) throws(DecodeError) {
@@ -286,6 +294,8 @@ extension Timeline {
             }
             perMinuteShape[m] = list
         }
+        approximateMinutes = []
+        for _ in 0..<(try r.count()) { approximateMinutes.insert(try r.i64()) }
         lastSecond = .min
         curMinute = .min
     }
@@ -295,7 +305,8 @@ extension Timeline {
         flush()
         var out = ["\(operations) \(totalMillis) \(untimed) \(first?.millis ?? -1) \(last?.millis ?? -1)"]
         for (s, t) in perSecond.sorted(by: { $0.key < $1.key }) { out.append("s\(s) \(t.count) \(t.totalMillis)") }
-        for (m, list) in perMinuteShape.sorted(by: { $0.key < $1.key }) {
+        out.append("approximate minutes \(approximateMinutes.sorted())")
+        for (m, list) in perMinuteShape.sorted(by: { $0.key < $1.key }) where !approximateMinutes.contains(m) {
             out.append("m\(m) " + list.map { "\($0.id):\($0.count):\($0.totalMillis):\($0.namespace):\($0.operation):\($0.text)" }.joined(separator: ","))
         }
         return out

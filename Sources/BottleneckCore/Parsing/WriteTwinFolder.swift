@@ -59,6 +59,19 @@ public final class WriteTwinFolder: EventTransform {
             return
         }
         let key = Key(connection: op.context ?? "", operation: op.operation, namespace: op.namespace)
+        // Partial runs: within the first second of the input a statement or twin may belong to a
+        // partner in the part before; both are left to the merge, which pairs all edges alike.
+        if keepEdges, let t = now, let f = firstMillis, t.subtractingReportingOverflow(f).partialValue <= WriteTwinFolder.slackMillis,
+           op.isWriteStatement || op.type == nil || op.type == "command" {
+            if op.isWriteStatement {
+                pendingStatements.append(PendingStatement(host: host, connection: key.connection, operation: key.operation,
+                                                          namespace: key.namespace, millis: t))
+                emit(event)
+            } else {
+                pendingTwins.append(PendingTwin(host: host, operation: op, millis: t))
+            }
+            return
+        }
         if op.isWriteStatement {
             if let i = held.firstIndex(where: { $0.key == key }) {
                 held.remove(at: i)

@@ -18,8 +18,8 @@ public struct PendingStatement: Codable, Sendable {
 
 extension RunSummary {
     /// Pairs pending twins with pending statements of the same host, connection, collection and
-    /// kind, one to one, oldest statement first, when the statement is no later than the twin
-    /// and no earlier than the twin's duration plus a second (`WriteTwinFolder`'s rule). Paired
+    /// kind, one to one, oldest statement first, when the statement is no earlier than the twin's
+    /// duration plus a second (`WriteTwinFolder`'s rule) and no later than a second after it. Paired
     /// twins are folded; the rest stay pending (a later merge may pair them).
     func pairPendingEdges() {
         guard !pendingTwins.isEmpty, !pendingStatements.isEmpty else { return }
@@ -36,7 +36,12 @@ extension RunSummary {
             let op = t.operation
             let key = Key(host: t.host, connection: op.context ?? "", operation: op.operation, namespace: op.namespace)
             let earliest = t.millis - op.durationMillis.addingSaturated(WriteTwinFolder.slackMillis)
-            if var list = statements[key], let i = list.firstIndex(where: { $0 >= earliest && $0 <= t.millis }) {
+            // A statement up to a second after its twin: the twin held at the end of one part may
+            // have gone to a statement the next part's own twin took (one-to-one in log order,
+            // which part boundaries cut); only the number of pairs matters, the statement is
+            // kept either way.
+            let latest = t.millis.addingSaturated(WriteTwinFolder.slackMillis)
+            if var list = statements[key], let i = list.firstIndex(where: { $0 >= earliest && $0 <= latest }) {
                 list.remove(at: i)
                 statements[key] = list
                 folded += 1
@@ -58,6 +63,7 @@ extension RunSummary {
         guard !pendingTwins.isEmpty || !pendingStatements.isEmpty else { return self }
         let copy: RunSummary
         do { copy = try SummaryCoding.decode(SummaryCoding.encode(self), rules: rules?.set) } catch { return self }
+        copy.pairPendingEdges()
         copy.oom.windowMillis = oom.windowMillis
         copy.oom.crashLoopWindowMillis = oom.crashLoopWindowMillis
         for t in copy.pendingTwins.sorted(by: { $0.millis < $1.millis }) {
