@@ -8,8 +8,16 @@ BENCH_APT_PACKAGES := gcc g++ libsimdjson-dev time
 # Shared material (genlog.py, reference programs) beside the repository; override with SHARED=...
 SHARED ?= $(abspath $(CURDIR)/../shared)
 BENCH_DIR ?= /tmp/bottleneck-bench
+# libFuzzer targets (Fuzz/, a separate package: the main build never compiles them). The fuzzer and
+# ASan runtimes ship with the Swift toolchain's clang; the seed script needs python3.
+FUZZ_APT_PACKAGES := python3
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?=
+# `--sanitize=fuzzer` makes SwiftPM leave `main` to libFuzzer; `-sanitize=fuzzer,address` must be ONE
+# flag (the driver keeps only the last `-sanitize=`, so two flags would silently drop coverage).
+FUZZ_BUILD_FLAGS := -c release --sanitize=fuzzer -Xswiftc -sanitize=fuzzer,address
 
-.PHONY: deps bench-deps demo build release test bench clean
+.PHONY: deps bench-deps fuzz-deps demo build release test bench fuzz-build fuzz fuzz-ci clean
 
 # Installs the Debian packages the build links against, when they are missing.
 deps:
@@ -23,6 +31,10 @@ deps:
 # The reference programs' toolchain and libraries, for `make bench` only.
 bench-deps:
 	@$(MAKE) --no-print-directory deps APT_PACKAGES="$(BENCH_APT_PACKAGES)"
+
+# The fuzz runner's needs (python3 for the seed corpus), on top of the build's.
+fuzz-deps: deps
+	@$(MAKE) --no-print-directory deps APT_PACKAGES="$(FUZZ_APT_PACKAGES)"
 
 build: deps
 	$(SWIFT) build
@@ -44,5 +56,18 @@ test: deps
 bench: release bench-deps
 	SHARED="$(SHARED)" BENCH_DIR="$(BENCH_DIR)" python3 scripts/bench.py
 
+# Builds every fuzz target (release, libFuzzer + AddressSanitizer) under Fuzz/.build.
+fuzz-build: fuzz-deps
+	cd Fuzz && $(SWIFT) build $(FUZZ_BUILD_FLAGS)
+
+# Runs each target for FUZZ_SECONDS (FUZZ_TARGETS="logv2 kernel" picks some): exec/s and total
+# executions per target; crash inputs land in Fixtures/fuzz-crashes/<target>/ and fail the run.
+fuzz: fuzz-build
+	scripts/fuzz.sh $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+# The CI run: 20 s per target.
+fuzz-ci:
+	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=20
+
 clean:
-	rm -rf .build
+	rm -rf .build Fuzz/.build
