@@ -79,7 +79,8 @@ for t in $TARGETS; do
         for f in $found; do
             # Replay the input alone for its site: the failure and the first frame in our sources.
             replay=$(nice -n "$NICE" "$exe" -timeout="$TIMEOUT" -rss_limit_mb="$RSS_MB" "$WORK/artifacts/$t/$f" 2>&1)
-            what=$(echo "$replay" | grep -m1 -o -E 'Swift runtime failure: [^/]*|Fatal error: .*|ERROR: libFuzzer: [a-z-]+|ERROR: AddressSanitizer: [a-z-]+' | sed 's/ *$//')
+            what=$(echo "$replay" | grep -m1 -o -E 'Swift runtime failure: [^/]*' | sed 's/ *$//')
+            [ -n "$what" ] || what=$(echo "$replay" | grep -m1 -o -E 'Fatal error: .*|ERROR: (libFuzzer|AddressSanitizer): .*')
             site=$(echo "$replay" | grep -m1 -o -E '/Sources/BottleneckCore/[^ ]+:[0-9]+' | sed 's|.*/Sources/BottleneckCore/||')
             file=$(basename "${site%%:*}" 2>/dev/null)
             message=${what#Swift runtime failure: }
