@@ -113,15 +113,24 @@ public enum FuzzEntry {
         }
     }
 
-    /// Both reporters, with a sort order picked by the input length.
+    /// Both reporters, with a sort order picked by the input length; which one runs first
+    /// alternates too, so that a trap in one does not hide a trap in the other.
     static func render(_ result: AnalysisResult, count: Int) {
         let sorts = ShapeSort.allCases
         let report = Report(result: result, sort: sorts[count % sorts.count], top: count % 3 == 0 ? nil : 5)
-        var ro = ReportOptions()
-        _ = JSONReporter().render(report, options: ro)
-        ro.width = 60 + count % 120
-        ro.color = count % 2 == 0
-        _ = TableReporter().render(report, options: ro)
+        var json = ReportOptions()
+        json.top = count % 3 == 0 ? 20 : 5
+        var table = ReportOptions()
+        table.top = json.top
+        table.width = 60 + count % 120
+        table.color = count % 4 < 2
+        if count % 2 == 0 {
+            _ = JSONReporter().render(report, options: json)
+            _ = TableReporter().render(report, options: table)
+        } else {
+            _ = TableReporter().render(report, options: table)
+            _ = JSONReporter().render(report, options: json)
+        }
     }
 
     /// The input a loaded rule is applied to: a logv2 slow query, a legacy one, an OOM kill.
