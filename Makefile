@@ -8,8 +8,16 @@ BENCH_APT_PACKAGES := gcc g++ libsimdjson-dev time
 # Shared material (genlog.py, reference programs) beside the repository; override with SHARED=...
 SHARED ?= $(abspath $(CURDIR)/../shared)
 BENCH_DIR ?= /tmp/bottleneck-bench
+# libFuzzer targets (Fuzz/, a separate package: the main build never compiles them). The fuzzer and
+# ASan runtimes ship with the Swift toolchain's clang; the seed script needs python3.
+FUZZ_APT_PACKAGES := python3
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?=
+# `--sanitize=fuzzer` makes SwiftPM leave `main` to libFuzzer; `-sanitize=fuzzer,address` must be ONE
+# flag (the driver keeps only the last `-sanitize=`, so two flags would silently drop coverage).
+FUZZ_BUILD_FLAGS := -c release --sanitize=fuzzer -Xswiftc -sanitize=fuzzer,address
 
-.PHONY: deps bench-deps demo build release test goldens bench clean
+.PHONY: deps bench-deps fuzz-deps demo build release test goldens bench fuzz-build fuzz fuzz-ci clean
 
 # Installs the Debian packages the build links against, when they are missing.
 deps:
@@ -24,6 +32,10 @@ deps:
 bench-deps:
 	@$(MAKE) --no-print-directory deps APT_PACKAGES="$(BENCH_APT_PACKAGES)"
 
+# The fuzz runner's needs (python3 for the seed corpus), on top of the build's.
+fuzz-deps: deps
+	@$(MAKE) --no-print-directory deps APT_PACKAGES="$(FUZZ_APT_PACKAGES)"
+
 build: deps
 	$(SWIFT) build
 
@@ -33,10 +45,14 @@ release: deps
 demo: release
 	$(BIN) analyze --top 15 Fixtures/logs/hatchet-sample-mongod-6.0.11.log.gz
 
-# The shipped rules prove their own examples first; then every test (its summary line comes last).
+# The shipped rules prove their own examples first; then 20 s of fuzzing per target (FUZZ=0 skips
+# it; crashes at the known sites of Fuzz/known-crashes.txt are reported, not gating); then every
+# test (its summary line comes last).
+FUZZ ?= 1
 test: deps
 	$(SWIFT) build
 	.build/debug/bottleneck rules test
+	@if [ "$(FUZZ)" != 0 ]; then $(MAKE) --no-print-directory fuzz-ci; fi
 	$(SWIFT) test 2>&1 | tee .build/test-output.txt; exit $${PIPESTATUS[0]}
 
 # Re-records Fixtures/golden (JSON report and table of every fixture log; see GoldenTests.swift).
@@ -52,5 +68,18 @@ goldens: deps
 bench: release bench-deps
 	SHARED="$(SHARED)" BENCH_DIR="$(BENCH_DIR)" python3 scripts/bench.py
 
+# Builds every fuzz target (release, libFuzzer + AddressSanitizer) under Fuzz/.build.
+fuzz-build: fuzz-deps
+	cd Fuzz && $(SWIFT) build $(FUZZ_BUILD_FLAGS)
+
+# Runs each target for FUZZ_SECONDS (FUZZ_TARGETS="logv2 kernel" picks some): exec/s and total
+# executions per target; crash inputs land in Fixtures/fuzz-crashes/<target>/ and fail the run.
+fuzz: fuzz-build
+	scripts/fuzz.sh $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+# The CI run: 20 s per target.
+fuzz-ci:
+	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=20
+
 clean:
-	rm -rf .build
+	rm -rf .build Fuzz/.build

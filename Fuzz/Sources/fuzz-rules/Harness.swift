@@ -1,0 +1,7 @@
+import BottleneckCore
+
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzz(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
+    FuzzEntry.rules(UnsafeRawBufferPointer(start: data, count: size))
+    return 0
+}
