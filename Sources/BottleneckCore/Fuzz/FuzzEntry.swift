@@ -107,7 +107,7 @@ public enum FuzzEntry {
         render(a.result, count: bytes.count)
     }
 
-    static func check(_ result: AnalysisResult) {
+    static func check(_ result: RunSummary) {
         for input in result.inputs where !input.balanced {
             fatalError("accounting: \(input.lines) lines != \(input.recognized) recognized + \(input.skippedTotal) skipped")
         }
@@ -115,7 +115,7 @@ public enum FuzzEntry {
 
     /// Both reporters, with a sort order picked by the input length; which one runs first
     /// alternates too, so that a trap in one does not hide a trap in the other.
-    static func render(_ result: AnalysisResult, count: Int) {
+    static func render(_ result: RunSummary, count: Int) {
         let sorts = ShapeSort.allCases
         let report = Report(result: result, sort: sorts[count % sorts.count], top: count % 3 == 0 ? nil : 5)
         var json = ReportOptions()

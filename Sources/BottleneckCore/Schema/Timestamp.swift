@@ -36,6 +36,12 @@ public struct Timestamp: Sendable, Hashable, Comparable, Codable {
         year: Int, month: Int, day: Int, hour: Int, minute: Int, second: Int,
         millisecond: Int = 0, offsetMinutes: Int = 0
     ) -> Timestamp {
+        // Parsers check their fields; clamping here only guarantees that a field they let through
+        // out of range can never trap (fuzzing found a 16-digit day of month).
+        let year = min(max(year, -1_000_000), 1_000_000), month = min(max(month, 1), 12)
+        let day = min(max(day, 0), 1_000_000), hour = min(max(hour, 0), 1_000_000)
+        let minute = min(max(minute, 0), 1_000_000), second = min(max(second, 0), 1_000_000)
+        let millisecond = min(max(millisecond, 0), 1_000_000), offsetMinutes = min(max(offsetMinutes, -1_000_000), 1_000_000)
         let days = Int64(daysFromCivil(year: year, month: month, day: day))
         var secs = days * 86_400 + Int64(hour * 3600 + minute * 60 + second)
         secs -= Int64(offsetMinutes * 60)

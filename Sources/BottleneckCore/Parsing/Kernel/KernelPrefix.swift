@@ -158,7 +158,7 @@ extension KernelOOMParser {
                 let me = KB.tokenEnd(b, j)
                 j = me
                 KB.skipSpaces(b, &j)
-                guard let day = KB.uint(b, &j), j < n, b[j] == KB.space else { return bare(b) }
+                guard let day = KB.uint(b, &j), day >= 1, day <= 31, j < n, b[j] == KB.space else { return bare(b) }
                 j += 1
                 guard let hh = KB.digits(b, &j, 2), KB.has(b, ":", at: j), let mi = { j += 1; return KB.digits(b, &j, 2) }(),
                       KB.has(b, ":", at: j), let ss = { j += 1; return KB.digits(b, &j, 2) }(), KB.has(b, " ", at: j) else { return bare(b) }
