@@ -35,6 +35,7 @@ public final class Analyzer {
         } catch {
             acct.error = error.description
             result.inputs.append(acct)
+            forgetFileNameHost(result.inputs.count - 1)
             return
         }
         if opened.isSummary {
@@ -140,5 +141,14 @@ public final class Analyzer {
         }
         loop.finish(bytes: reader.consumed)
         if let error { result.inputs[index].error = error }
+        forgetFileNameHost(index)
+    }
+
+    /// A host taken from a file name means nothing for a file without slow operations (a
+    /// kern.log beside mongod.log is the same machine): such an input gets none.
+    func forgetFileNameHost(_ index: Int) {
+        if options.host == nil, index < result.inputs.count, result.inputs[index].slowOps == 0 {
+            result.inputs[index].host = nil
+        }
     }
 }

@@ -102,6 +102,7 @@ extension Analyzer {
         if let opened = plan.summary { return mergeSummary(opened, path: plan.accounting.path) }
         if plan.tasks.isEmpty {
             result.inputs.append(plan.accounting)
+            forgetFileNameHost(result.inputs.count - 1)
             return
         }
         let loop = makeLoop(index: index, accounting: plan.accounting, context: plan.tasks[0].context)
@@ -154,5 +155,6 @@ extension Analyzer {
         }
         loop.finish(bytes: consumed, format: names.isEmpty ? "unknown" : LineDispatcher.formatSummary(names: names, lines: byFormat))
         if let error { result.inputs[index].error = error }
+        forgetFileNameHost(index)
     }
 }

@@ -42,10 +42,25 @@ public struct JSONReporter: Reporter {
         w.int("shapes", report.shapes.count)
         w.int("oomKills", report.oom.killCount)
         w.endObject()
+        let hosts = HostSection(report)
+        if let hosts {
+            // Only when the report holds more than one host.
+            w.beginArray("hosts")
+            for h in hosts.hosts {
+                w.beginObject()
+                w.string("host", h.name)
+                w.int("inputs", Int64(h.inputs))
+                w.int("lines", h.lines)
+                w.int("operations", h.operations)
+                w.int("durationMsTotal", h.totalMillis)
+                w.endObject()
+            }
+            w.endArray()
+        }
         w.string("sort", report.sort.rawValue)
         w.beginArray("shapes")
         for (rank, s) in report.shapes.enumerated() {
-            writeShape(&w, s, rank: rank + 1, rules: report.rules, bounded: report.other != nil)
+            writeShape(&w, s, rank: rank + 1, rules: report.rules, bounded: report.other != nil, hosts: hosts != nil)
         }
         w.endArray()
         if let other = report.other {
@@ -86,7 +101,8 @@ public struct JSONReporter: Reporter {
         w.endObject()
     }
 
-    func writeShape(_ w: inout JSONWriter, _ s: ShapeAggregate, rank: Int, rules: RuleResults = RuleResults(), bounded: Bool = false) {
+    func writeShape(_ w: inout JSONWriter, _ s: ShapeAggregate, rank: Int, rules: RuleResults = RuleResults(), bounded: Bool = false,
+                    hosts: Bool = false) {
         w.beginObject()
         w.int("rank", rank)
         w.string("namespace", s.namespace)
@@ -145,6 +161,17 @@ public struct JSONReporter: Reporter {
         for h in s.queryShapeHashes.sorted() { w.string(nil, h) }
         w.endArray()
         w.endObject()
+        if hosts {
+            w.beginArray("hosts")
+            for h in HostSection.hosts(of: s) {
+                w.beginObject()
+                w.string("host", h.host)
+                w.int("count", h.count)
+                w.double("share", h.share)
+                w.endObject()
+            }
+            w.endArray()
+        }
         FindingsJSON.writeShape(&w, rules, shapeId: s.shape.idHex)
         w.endObject()
     }

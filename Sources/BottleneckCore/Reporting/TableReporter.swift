@@ -32,6 +32,18 @@ public struct TableReporter: Reporter {
         out += layout(headers: headers, rows: rows, width: options.width, bold: bold, reset: reset)
         out += FindingsTableSection.render(report.rules, options: options)
 
+        if let hosts = HostSection(report) {
+            let g = TableReporter.group
+            out += "\n\(bold)Hosts\(reset) (\(hosts.hosts.count); a shape's hosts are in the JSON report)\n"
+            let total = max(1, hosts.hosts.reduce(Int64(0)) { $0.addingSaturated($1.totalMillis) })
+            let rows = hosts.hosts.map { h in
+                [h.name, g(Int64(h.inputs)), g(h.lines), g(h.operations), g(h.totalMillis),
+                 String(Int((Double(h.totalMillis) / Double(total) * 100).rounded())) + "%"]
+            }
+            out += layout(headers: ["host", "inputs", "lines", "operations", "total ms", "share"], rows: rows,
+                          width: options.width, bold: bold, reset: reset)
+        }
+
         out += OOMTableSection.render(report.oom, options: options)
 
         // Footer: accounting.
