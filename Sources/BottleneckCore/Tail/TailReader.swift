@@ -41,9 +41,15 @@ public final class TailReader {
     private var markerTail: [UInt8]? = []
 
     /// Opens `path` to read from `offset`. `fingerprint` is the saved one (restores), else taken now.
-    public init?(path: String, offset: Int64, fingerprint: ByteRangeHash? = nil, maxLineLength: Int) {
+    public convenience init?(path: String, offset: Int64, fingerprint: ByteRangeHash? = nil, maxLineLength: Int) {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return nil }
+        self.init(fd: fd, name: path, offset: offset, fingerprint: fingerprint, maxLineLength: maxLineLength)
+    }
+
+    /// Takes over `fd` (closed on failure too), a descriptor already verified to be the file
+    /// wanted: reopening by name could attach to another file renamed there meanwhile.
+    public init?(fd: Int32, name path: String, offset: Int64, fingerprint: ByteRangeHash? = nil, maxLineLength: Int) {
         guard let st = FileIdentity.stat(fd: fd), st.isRegular, let fp = fingerprint ?? FileIdentity.fingerprint(fd: fd) else {
             close(fd)
             return nil
