@@ -13,11 +13,14 @@ public struct SavedReader: Equatable, Sendable {
     /// Wall-clock ns when the reader opened its file: copies (copytruncate) changed since then may
     /// hold its content. What identifies a reader saved with no or a short fingerprint.
     public var openedAtNanos: Int64
+    /// Wall-clock ns of the checkpoint that saved it (set by the store; 0 when unknown).
+    public var savedAtNanos: Int64
 
     public init(name: String, dev: UInt64, ino: UInt64, fingerprint: ByteRangeHash, offset: Int64, marker: ByteRangeHash,
-                active: Bool, finished: Bool = false, openedAtNanos: Int64 = 0) {
+                active: Bool, finished: Bool = false, openedAtNanos: Int64 = 0, savedAtNanos: Int64 = 0) {
         self.finished = finished
         self.openedAtNanos = openedAtNanos
+        self.savedAtNanos = savedAtNanos
         self.name = name
         self.dev = dev
         self.ino = ino
@@ -153,19 +156,27 @@ public final class FollowedFile {
             guard fd >= 0 else { continue }
             var keep = false
             defer { if !keep { close(fd) } }
-            guard let st = FileIdentity.stat(fd: fd), st.isRegular, st.size >= offset, i == 0 || st.size > 0 else { continue }
+            guard let st = FileIdentity.stat(fd: fd), st.isRegular, st.size >= offset else { continue }
             if excluding.contains(where: { $0 == (st.dev, st.ino) }) { continue }
             let same = st.dev == dev && st.ino == ino
             guard same || st.mtimeNanos >= since - Self.mtimeSlackNanos else { continue }
             guard FileIdentity.matches(fd: fd, fingerprint: fp), FileIdentity.marker(fd: fd, offset: offset) == marker,
                   let own = FileIdentity.fingerprint(fd: fd) else { continue }
             if finished.contains(where: { $0.0 == st.dev && $0.1 == st.ino && $0.2 == own.hash }) { continue }
-            if i > 0, let ps = pathStat, ps.dev != st.dev || ps.ino != st.ino, ps.size >= st.size,
+            if i > 0, own.length > 0, let ps = pathStat, ps.dev != st.dev || ps.ino != st.ino, ps.size >= st.size,
                FileIdentity.hash(fd: pathFD, offset: 0, length: own.length) == own { continue }
             found.append(Located(name: p, st: st, fd: fd))
             keep = true
         }
-        let sorted = found.sorted { olderFirst(($0.name, $0.st), ($1.name, $1.st)) }
+        // Same tick: the reader's own inode, when renamed away (not when it is at the path:
+        // copytruncate leaves the inode there with new content, the copy holds the old).
+        let sorted = found.sorted { x, y in
+            if x.st.mtimeNanos == y.st.mtimeNanos, x.name != path, y.name != path {
+                let sx = x.st.dev == dev && x.st.ino == ino, sy = y.st.dev == dev && y.st.ino == ino
+                if sx != sy { return sx }
+            }
+            return olderFirst((x.name, x.st), (y.name, y.st))
+        }
         for extra in sorted.dropFirst() { close(extra.fd) }
         return sorted.first
     }
@@ -210,10 +221,16 @@ public final class FollowedFile {
         for s in pending {
             let claimed = matched.map { ($0.dev, $0.ino) }
             let weak = s.fingerprint.length < FileIdentity.fingerprintBytes
-            let found = weak
+            // A rotated file is never copytruncated: with a weak fingerprint its inode is its
+            // identity (gone when gone; it must not take another reader's file). The path's
+            // file may have been copied and truncated: its content is looked for in the copies.
+            let found = !weak
+                ? locate(fingerprint: s.fingerprint, offset: s.offset, marker: s.marker, dev: s.dev, ino: s.ino, excluding: claimed)
+                : s.active
                 ? locateWeak(fingerprint: s.fingerprint, offset: s.offset, marker: s.marker, dev: s.dev, ino: s.ino,
                              since: s.openedAtNanos, excluding: claimed)
-                : locate(fingerprint: s.fingerprint, offset: s.offset, marker: s.marker, dev: s.dev, ino: s.ino, excluding: claimed)
+                : locateWeak(fingerprint: s.fingerprint, offset: s.offset, marker: s.marker, dev: s.dev, ino: s.ino,
+                             since: .max, excluding: claimed, includePath: false)
             guard let loc = found,
                   let r = TailReader(fd: loc.fd, name: loc.name, offset: s.offset, fingerprint: s.fingerprint, maxLineLength: maxLineLength) else {
                 notices.append("\(path): the file read before the restart (\(s.name), offset \(s.offset)) is gone or was rewritten; its unread lines are lost")
@@ -234,7 +251,9 @@ public final class FollowedFile {
         if active != nil { return }
         // The path holds a file we have not read (rotation, copytruncate or replacement while
         // stopped). Files rotated after the one we were reading are read whole, oldest first.
-        if let since = activeFile?.mtimeNanos ?? matched.map(\.mtimeNanos).max() {
+        // When the file read last is gone, everything changed since the checkpoint is unread.
+        let savedAt = saved.map(\.savedAtNanos).max() ?? 0
+        if let since = activeFile?.mtimeNanos ?? (savedAt > 0 ? savedAt - Self.mtimeSlackNanos : matched.map(\.mtimeNanos).max()) {
             readRotated(since: since, now: now)
         }
         if pathStat != nil {
@@ -350,20 +369,30 @@ public final class FollowedFile {
         }
     }
 
-    /// Copies made (copytruncate) of the path's content since `a` opened it empty and before it
-    /// read anything: siblings modified since, that no reader holds or finished, whose first bytes
-    /// differ from the path's now (same bytes: the truncation has not happened yet).
+    /// Copies made (copytruncate) of the path's content since `a` opened it while its fingerprint
+    /// is still empty or short (so proves nothing: a rewritten file may start with the same
+    /// bytes): siblings modified since, that no reader holds or finished, that hold what `a` read
+    /// (fingerprint and offset marker), whose first bytes differ from the path's now (same bytes:
+    /// the truncation has not happened yet).
     private func newCopies(of a: TailReader) -> [(String, FileIdentity.Stat)] {
         var out: [(String, FileIdentity.Stat)] = []
+        // Renamed away or deleted: the file keeps its content (read to its end, then the files
+        // rotated after it); new siblings are later rotations, not copies of it.
+        guard let ps = FileIdentity.stat(path: path), ps.dev == a.dev, ps.ino == a.ino else { return out }
         let held = retiring + [a]
+        let marker = a.marker
         for sib in FileIdentity.siblings(of: path) {
-            guard let st = FileIdentity.stat(path: sib), st.isRegular, st.size > 0,
-                  st.mtimeNanos >= a.openedAtNanos - 20_000_000 else { continue }
+            guard let st = FileIdentity.stat(path: sib), st.isRegular, st.size > 0, st.size >= a.offset,
+                  st.mtimeNanos >= a.openedAtNanos - Self.mtimeSlackNanos else { continue }
             if held.contains(where: { $0.dev == st.dev && $0.ino == st.ino }) { continue }
             let fd = Glibc.open(sib, O_RDONLY | O_CLOEXEC)
             guard fd >= 0 else { continue }
             defer { close(fd) }
             guard let fp = FileIdentity.fingerprint(fd: fd) else { continue }
+            if a.offset > 0 || a.fingerprint.length > 0 {
+                guard let marker, FileIdentity.matches(fd: fd, fingerprint: a.fingerprint),
+                      FileIdentity.marker(fd: fd, offset: a.offset) == marker else { continue }
+            }
             if finished.contains(where: { $0.0 == st.dev && $0.1 == st.ino && $0.2 == fp.hash }) { continue }
             if let now = FileIdentity.hash(fd: a.fd, offset: 0, length: fp.length), now == fp { continue }
             out.append((sib, st))

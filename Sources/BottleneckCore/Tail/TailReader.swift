@@ -104,11 +104,12 @@ public final class TailReader {
     /// Reads one chunk. `onLine(bytes)` gets each complete line without its newline
     /// (and a CR before it); `bytes` is nil for a line longer than the cap (dropped, counted).
     ///
-    /// `stillOurs` is asked after a read while the file has no identity yet (`hasNoIdentity`): a
-    /// false answer (a copytruncate copy appeared: what was read may be newer content) discards
-    /// the read and returns `.replaced`.
+    /// `stillOurs` is asked after a read while the fingerprint is empty or short (fewer than
+    /// `FileIdentity.fingerprintBytes`, so a file rewritten in place may still match it): a false
+    /// answer (a copytruncate copy appeared: what was read may be newer content) discards the read
+    /// and returns `.replaced`.
     public func readChunk(onLine: (UnsafeRawBufferPointer?) -> Void, stillOurs: (() -> Bool)? = nil) -> ReadResult {
-        let weak = hasNoIdentity
+        let weak = fingerprint.length < FileIdentity.fingerprintBytes
         if buffer.count < pendingCount + TailReader.chunkSize {
             let grown = UnsafeMutableRawBufferPointer.allocate(byteCount: pendingCount + TailReader.chunkSize + 4096, alignment: 16)
             grown.baseAddress!.copyMemory(from: buffer.baseAddress!, byteCount: pendingCount)
