@@ -454,6 +454,10 @@ public final class FollowedFile {
         if !recovered {
             if a.holdsPartialLine { onIncomplete() }
             notices.append("\(path): truncated with no rotated copy found; lines written just before the truncation may be lost")
+            // What was written after the truncation is new: copies made of it since we last saw
+            // our own bytes, and the file itself when it has been renamed away since.
+            active = nil
+            readRotated(since: a.verifiedAtNanos - Self.mtimeSlackNanos, now: now)
         }
         active = open(path, at: 0, now: now)
     }

@@ -34,6 +34,9 @@ public final class TailReader {
     /// Wall-clock nanoseconds since which changes at the path are ours to read (file times are
     /// wall clock): when opened, or earlier when it replaces a reader of the same path.
     public var openedAtNanos: Int64 = Clock.wallMillis() * 1_000_000
+    /// Wall-clock ns of the last read that found the file still starting with its fingerprint:
+    /// anything truncated and rewritten happened after it.
+    public private(set) var verifiedAtNanos: Int64 = Clock.wallMillis() * 1_000_000
     /// Nothing identifies the file yet: it was empty when opened and nothing was read.
     public var hasNoIdentity: Bool { fingerprint.length == 0 && offset == 0 && !holdsPartialLine }
     /// The (up to) `FileIdentity.markerBytes` bytes just before `offset`, kept in memory so the
@@ -123,12 +126,14 @@ public final class TailReader {
         if n <= 0 {
             if let st = FileIdentity.stat(fd: fd), st.size < scanPos { return .replaced }
             if !FileIdentity.matches(fd: fd, fingerprint: fingerprint) { return .replaced }
+            verifiedAtNanos = Clock.wallMillis() * 1_000_000
             return .eof
         }
         // Verify after reading: if the file still starts with our fingerprint now, what we read
         // was written before any truncation and belongs to this file.
         if !FileIdentity.matches(fd: fd, fingerprint: fingerprint) { return .replaced }
         if weak, let stillOurs, !stillOurs() { return .replaced }
+        verifiedAtNanos = Clock.wallMillis() * 1_000_000
         if fingerprint.length < FileIdentity.fingerprintBytes, let longer = FileIdentity.fingerprint(fd: fd),
            longer.length > fingerprint.length, FileIdentity.hash(fd: fd, offset: 0, length: fingerprint.length) == fingerprint {
             fingerprint = longer
