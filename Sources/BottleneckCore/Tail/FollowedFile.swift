@@ -57,6 +57,9 @@ public final class FollowedFile {
     public var notices: [String] = []
     /// Also report every rotation decision (`--verbose`).
     public var verbose = false
+    /// Tests: runs once between finding a saved reader's file and reading it (where logrotate's
+    /// numbered renaming can strike).
+    var afterLocate: (() -> Void)?
 
     private func trace(_ message: @autoclosure () -> String) {
         if verbose { notices.append("\(path): " + message()) }
@@ -231,6 +234,7 @@ public final class FollowedFile {
                              since: s.openedAtNanos, excluding: claimed)
                 : locateWeak(fingerprint: s.fingerprint, offset: s.offset, marker: s.marker, dev: s.dev, ino: s.ino,
                              since: .max, excluding: claimed, includePath: false)
+            if let hook = afterLocate { afterLocate = nil; hook() }
             guard let loc = found,
                   let r = TailReader(fd: loc.fd, name: loc.name, offset: s.offset, fingerprint: s.fingerprint, maxLineLength: maxLineLength) else {
                 notices.append("\(path): the file read before the restart (\(s.name), offset \(s.offset)) is gone or was rewritten; its unread lines are lost")
