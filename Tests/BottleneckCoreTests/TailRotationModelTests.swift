@@ -321,10 +321,14 @@ final class RotationModelCase {
         try startFollower()
     }
 
+    /// Simulated time for `rotateWait`, and a little real time too, so file times (which tick
+    /// coarsely) differ between operations as they do on a loaded machine.
     func advance() {
         let d = Int64.random(in: 0...(rotateWaitMillis * 3 / 2), using: &rng)
         now += d
-        trace.append("advance \(d) ms")
+        let real = UInt32.random(in: 0...25_000, using: &rng)
+        usleep(real)
+        trace.append("advance \(d) ms (real \(real / 1000) ms)")
     }
 
     // MARK: running

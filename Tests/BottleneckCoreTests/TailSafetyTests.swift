@@ -252,7 +252,7 @@ import Glibc
         let r = try #require(cp.readers["/x/a.log"]?.first)
         #expect(r.offset == 12 && r.fingerprint == ByteRangeHash(length: 12, hash: 99) && r.active)
         // Unknown open/save times become the store's last write, not 0 ("any file ever").
-        #expect(r.openedAtNanos > 0 && r.savedAtNanos == r.openedAtNanos)
+        #expect(r.openedAtNanos > 0 && r.readAtNanos == r.openedAtNanos)
         #expect(try store.db.query("PRAGMA user_version").first?.first?.int == TailStateStore.schemaVersion)
     }
 

@@ -71,14 +71,14 @@ public final class TailStateStore {
                 CREATE TABLE IF NOT EXISTS metrics(id INTEGER PRIMARY KEY CHECK(id = 1), series BLOB NOT NULL);
                 """)
         case 1:
-            // When each reader opened its file and when the checkpoint was taken (wall ns): files
-            // changed since then may hold what was not read (a reader saved with no or a short
+            // When each reader opened its file and last read from it (wall ns): files changed
+            // since then may hold what was not read (a reader saved with no or a short
             // fingerprint; a reader whose file is gone). Old rows get the time of the store's
             // last write, the closest known bound.
             try db.exec("ALTER TABLE readers ADD COLUMN opened_at INTEGER NOT NULL DEFAULT 0")
-            try db.exec("ALTER TABLE readers ADD COLUMN saved_at INTEGER NOT NULL DEFAULT 0")
+            try db.exec("ALTER TABLE readers ADD COLUMN read_at INTEGER NOT NULL DEFAULT 0")
             let t = [path, path + "-wal"].compactMap { FileIdentity.stat(path: $0)?.mtimeNanos }.max() ?? 0
-            try db.run("UPDATE readers SET opened_at = ?, saved_at = ?", [.int(t), .int(t)])
+            try db.run("UPDATE readers SET opened_at = ?, read_at = ?", [.int(t), .int(t)])
         default:
             throw SQLiteError(code: -1, message: "no migration from state schema \(from)")
         }
@@ -200,7 +200,7 @@ public final class TailStateStore {
     /// The saved readers, checked: a damaged row is an error, never a guess.
     private func loadReaders() throws -> [String: [SavedReader]] {
         var out: [String: [SavedReader]] = [:]
-        let rows = try db.query("SELECT path, name, dev, ino, fp_len, fp_hash, byte_offset, marker_len, marker_hash, active, opened_at, saved_at FROM readers ORDER BY path, seq")
+        let rows = try db.query("SELECT path, name, dev, ino, fp_len, fp_hash, byte_offset, marker_len, marker_hash, active, opened_at, read_at FROM readers ORDER BY path, seq")
         for row in rows {
             guard row.count == 12, case .text(let p) = row[0], case .text(let name) = row[1] else {
                 throw StateError(description: "\(path): corrupt state: a reader row has no path; \(Self.resetHint)")
@@ -214,7 +214,7 @@ public final class TailStateStore {
                 name: name, dev: UInt64(bitPattern: ints[0]), ino: UInt64(bitPattern: ints[1]),
                 fingerprint: ByteRangeHash(length: Int(ints[2]), hash: UInt64(bitPattern: ints[3])),
                 offset: ints[4], marker: ByteRangeHash(length: Int(ints[5]), hash: UInt64(bitPattern: ints[6])),
-                active: ints[7] == 1, finished: ints[7] == 2, openedAtNanos: ints[8], savedAtNanos: ints[9]))
+                active: ints[7] == 1, finished: ints[7] == 2, openedAtNanos: ints[8], readAtNanos: ints[9]))
         }
         return out
     }
@@ -225,7 +225,6 @@ public final class TailStateStore {
     public func save(readers: [String: [SavedReader]], inputs: [InputAccounting], shapes: [ShapeAggregate],
                      removedShapes: [UInt64] = [], otherShapes: ShapeAggregate? = nil, evictions: Int64 = 0,
                      operations: Int64, foldedWriteTwins: Int64, metrics: [UInt8], checkpoints: Int64) throws(StateError) {
-        let savedAt = Clock.wallMillis() * 1_000_000
         do {
             try db.transaction { () throws(SQLiteError) in
                 try db.exec("DELETE FROM readers")
@@ -233,12 +232,12 @@ public final class TailStateStore {
                     for (seq, r) in list.enumerated() {
                         try db.run("""
                             INSERT INTO readers(path, seq, name, dev, ino, fp_len, fp_hash, byte_offset, marker_len,
-                                                marker_hash, active, opened_at, saved_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)
+                                                marker_hash, active, opened_at, read_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)
                             """, [
                             .text(p), .int(Int64(seq)), .text(r.name), .int(Int64(bitPattern: r.dev)),
                             .int(Int64(bitPattern: r.ino)), .int(Int64(r.fingerprint.length)),
                             .int(Int64(bitPattern: r.fingerprint.hash)), .int(r.offset), .int(Int64(r.marker.length)),
-                            .int(Int64(bitPattern: r.marker.hash)), .int(r.finished ? 2 : r.active ? 1 : 0), .int(r.openedAtNanos), .int(savedAt),
+                            .int(Int64(bitPattern: r.marker.hash)), .int(r.finished ? 2 : r.active ? 1 : 0), .int(r.openedAtNanos), .int(r.readAtNanos),
                         ])
                     }
                 }

@@ -13,14 +13,15 @@ public struct SavedReader: Equatable, Sendable {
     /// Wall-clock ns when the reader opened its file: copies (copytruncate) changed since then may
     /// hold its content. What identifies a reader saved with no or a short fingerprint.
     public var openedAtNanos: Int64
-    /// Wall-clock ns of the checkpoint that saved it (set by the store; 0 when unknown).
-    public var savedAtNanos: Int64
+    /// Wall-clock ns of its last read (0 when unknown): files rotated, copied or rewritten since
+    /// may hold what it has not read.
+    public var readAtNanos: Int64
 
     public init(name: String, dev: UInt64, ino: UInt64, fingerprint: ByteRangeHash, offset: Int64, marker: ByteRangeHash,
-                active: Bool, finished: Bool = false, openedAtNanos: Int64 = 0, savedAtNanos: Int64 = 0) {
+                active: Bool, finished: Bool = false, openedAtNanos: Int64 = 0, readAtNanos: Int64 = 0) {
         self.finished = finished
         self.openedAtNanos = openedAtNanos
-        self.savedAtNanos = savedAtNanos
+        self.readAtNanos = readAtNanos
         self.name = name
         self.dev = dev
         self.ino = ino
@@ -104,7 +105,8 @@ public final class FollowedFile {
         for (r, isActive) in retiring.map({ ($0, false) }) + (active.map { [($0, true)] } ?? []) {
             guard let m = r.marker else { continue }
             out.append(SavedReader(name: r.name, dev: r.dev, ino: r.ino, fingerprint: r.fingerprint,
-                                   offset: r.offset, marker: m, active: isActive, openedAtNanos: r.openedAtNanos))
+                                   offset: r.offset, marker: m, active: isActive, openedAtNanos: r.openedAtNanos,
+                                   readAtNanos: r.verifiedAtNanos))
         }
         return out
     }
@@ -184,6 +186,22 @@ public final class FollowedFile {
         return sorted.first
     }
 
+    /// A saved reader's own inode (path or sibling) whose bytes no longer match what it read, and
+    /// that no other reader holds or finished.
+    private func rewritten(_ s: SavedReader, excluding: [(UInt64, UInt64)]) -> Located? {
+        for p in [path] + FileIdentity.siblings(of: path) {
+            guard let st = FileIdentity.stat(path: p), st.dev == s.dev, st.ino == s.ino, st.isRegular,
+                  !excluding.contains(where: { $0 == (st.dev, st.ino) }) else { continue }
+            let fd = Glibc.open(p, O_RDONLY | O_CLOEXEC)
+            guard fd >= 0 else { continue }
+            guard let now = FileIdentity.stat(fd: fd), now.dev == st.dev, now.ino == st.ino,
+                  let own = FileIdentity.fingerprint(fd: fd),
+                  !finished.contains(where: { $0.0 == st.dev && $0.1 == st.ino && $0.2 == own.hash }) else { close(fd); continue }
+            return Located(name: p, st: now, fd: fd)
+        }
+        return nil
+    }
+
     /// Order of files by age: modification time, then (same tick) rotated names before the path,
     /// higher numbers before lower (`.2` was `.1` before), other suffixes (dates) by name.
     func olderFirst(_ a: (String, FileIdentity.Stat), _ b: (String, FileIdentity.Stat)) -> Bool {
@@ -235,8 +253,18 @@ public final class FollowedFile {
                 : locateWeak(fingerprint: s.fingerprint, offset: s.offset, marker: s.marker, dev: s.dev, ino: s.ino,
                              since: .max, excluding: claimed, includePath: false)
             if let hook = afterLocate { afterLocate = nil; hook() }
-            guard let loc = found,
-                  let r = TailReader(fd: loc.fd, name: loc.name, offset: s.offset, fingerprint: s.fingerprint, maxLineLength: maxLineLength) else {
+            var reader: TailReader?
+            var loc = found
+            if let loc {
+                reader = TailReader(fd: loc.fd, name: loc.name, offset: s.offset, fingerprint: s.fingerprint, maxLineLength: maxLineLength)
+            } else if let same = rewritten(s, excluding: claimed) {
+                // Its own inode, truncated and rewritten since it was read (no copy holds its
+                // bytes): everything in it now is new.
+                loc = same
+                reader = TailReader(fd: same.fd, name: same.name, offset: 0, maxLineLength: maxLineLength)
+                notices.append("\(path): \(s.name) was truncated and rewritten while stopped; reading it again from the start")
+            }
+            guard let loc, let r = reader else {
                 notices.append("\(path): the file read before the restart (\(s.name), offset \(s.offset)) is gone or was rewritten; its unread lines are lost")
                 continue
             }
@@ -255,9 +283,9 @@ public final class FollowedFile {
         if active != nil { return }
         // The path holds a file we have not read (rotation, copytruncate or replacement while
         // stopped). Files rotated after the one we were reading are read whole, oldest first.
-        // When the file read last is gone, everything changed since the checkpoint is unread.
-        let savedAt = saved.map(\.savedAtNanos).max() ?? 0
-        if let since = activeFile?.mtimeNanos ?? (savedAt > 0 ? savedAt - Self.mtimeSlackNanos : matched.map(\.mtimeNanos).max()) {
+        // When the file read last is gone, everything changed since it was last read is unread.
+        let readAt = (saved.first { $0.active } ?? saved.filter { !$0.finished }.min { $0.readAtNanos < $1.readAtNanos })?.readAtNanos ?? 0
+        if let since = activeFile?.mtimeNanos ?? (readAt > 0 ? readAt - Self.mtimeSlackNanos : matched.map(\.mtimeNanos).max()) {
             readRotated(since: since, now: now)
         }
         if pathStat != nil {

@@ -34,9 +34,9 @@ public final class TailReader {
     /// Wall-clock nanoseconds since which changes at the path are ours to read (file times are
     /// wall clock): when opened, or earlier when it replaces a reader of the same path.
     public var openedAtNanos: Int64 = Clock.wallMillis() * 1_000_000
-    /// Wall-clock ns of the last read that found the file still starting with its fingerprint:
-    /// anything truncated and rewritten happened after it.
-    public private(set) var verifiedAtNanos: Int64 = Clock.wallMillis() * 1_000_000
+    /// Wall-clock ns of the last read that returned data still under the file's fingerprint (or
+    /// of the opening): a truncation, a copy or a rotation not seen yet happened after it.
+    public var verifiedAtNanos: Int64 = Clock.wallMillis() * 1_000_000
     /// Nothing identifies the file yet: it was empty when opened and nothing was read.
     public var hasNoIdentity: Bool { fingerprint.length == 0 && offset == 0 && !holdsPartialLine }
     /// The (up to) `FileIdentity.markerBytes` bytes just before `offset`, kept in memory so the
@@ -126,7 +126,6 @@ public final class TailReader {
         if n <= 0 {
             if let st = FileIdentity.stat(fd: fd), st.size < scanPos { return .replaced }
             if !FileIdentity.matches(fd: fd, fingerprint: fingerprint) { return .replaced }
-            verifiedAtNanos = Clock.wallMillis() * 1_000_000
             return .eof
         }
         // Verify after reading: if the file still starts with our fingerprint now, what we read
