@@ -235,6 +235,7 @@ public final class FollowedFile {
         let pathStat = FileIdentity.stat(path: path)
         var matched: [FileIdentity.Stat] = []
         var activeFile: FileIdentity.Stat?
+        var rewrittenSince: Int64?
         for s in saved where s.finished { finished.append((s.dev, s.ino, s.fingerprint.hash)) }
         // Strong identities first: a weak one must not take a file another reader proves is its own.
         let pending = saved.filter { !$0.finished && $0.fingerprint.length >= FileIdentity.fingerprintBytes }
@@ -262,6 +263,8 @@ public final class FollowedFile {
                 // bytes): everything in it now is new.
                 loc = same
                 reader = TailReader(fd: same.fd, name: same.name, offset: 0, maxLineLength: maxLineLength)
+                // Copies made of it since it was read hold unread lines too.
+                rewrittenSince = min(rewrittenSince ?? .max, s.readAtNanos > 0 ? s.readAtNanos : s.openedAtNanos)
                 notices.append("\(path): \(s.name) was truncated and rewritten while stopped; reading it again from the start")
             }
             guard let loc, let r = reader else {
@@ -273,13 +276,14 @@ public final class FollowedFile {
             if s.openedAtNanos > 0 { r.openedAtNanos = s.openedAtNanos }
             matched.append(st)
             if s.active { activeFile = st }
-            trace("restored \(s.active ? "active" : "rotated") reader of \(s.name) at \(loc.name) inode \(st.ino) offset \(s.offset)\(weak ? " (short fingerprint: oldest copy changed since it opened)" : "")")
+            trace("restored \(s.active ? "active" : "rotated") reader of \(s.name) at \(loc.name) inode \(st.ino) offset \(r.offset)\(weak ? " (short fingerprint: oldest copy changed since it opened)" : "")")
             if s.active, let ps = pathStat, ps.dev == st.dev, ps.ino == st.ino, active == nil {
                 active = r
             } else {
                 retire(r, now: now)
             }
         }
+        if let t = rewrittenSince { readRotated(since: t - Self.mtimeSlackNanos, now: now) }
         if active != nil { return }
         // The path holds a file we have not read (rotation, copytruncate or replacement while
         // stopped). Files rotated after the one we were reading are read whole, oldest first.
