@@ -74,7 +74,7 @@ def writer(d, seed):
 def start_tail(binary, d, first, n):
     err = open(f"{d}/stderr-{n}", "wb")
     args = [binary, "tail", d + "/mongod.log", "--state", d + "/state.db", "--format", "none",
-            "--listen", "127.0.0.1:0", "--checkpoint-seconds", "0.2", "--checkpoint-lines", "300", "--rotate-wait", "1"]
+            "--listen", "127.0.0.1:0", "--checkpoint-seconds", "0.2", "--checkpoint-lines", "300", "--rotate-wait", "1", "--verbose", "--no-default-rules"]
     if first:
         args.append("--from-start")
     p = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=err, stdin=subprocess.DEVNULL)
@@ -136,7 +136,11 @@ def main():
                 kills += 1
             time.sleep(rng.uniform(0, 0.5))  # down: the writer writes and rotates on
             t, err = start_tail(binary, d, False, c + 1)
-            time.sleep(rng.uniform(0.05, 1.5))  # a random moment: restoring, reading, checkpointing
+            if rng.random() < 0.2:
+                time.sleep(rng.uniform(0.02, 1.0))  # while starting: restoring, first checkpoint
+            else:
+                port_of(err, t)
+                time.sleep(rng.uniform(0, 1.5))  # while following: reading, checkpointing, rotating  # a random moment: restoring, reading, checkpointing
             if t.poll() is not None:
                 refused += 1
                 print(f"cycle {c}: tail exited by itself with {t.returncode}: {open(err, errors='replace').read()[-500:]}", flush=True)
@@ -172,6 +176,14 @@ def main():
     got_sum = sum(float(v) for v in re.findall(r'^bottleneck_slow_operation_duration_seconds_sum\{[^}]*\} (\S+)$', body, re.M))
     lost = sum(max(0, expected[ns] - got.get(ns, 0)) for ns in NS)
     dup = sum(max(0, got.get(ns, 0) - expected[ns]) for ns in NS)
+    notices = {}
+    for f in os.listdir(d):
+        if f.startswith("stderr-"):
+            for l in open(f"{d}/{f}", errors="replace"):
+                if "lost" in l or "may be" in l:
+                    notices[l.strip()] = notices.get(l.strip(), 0) + 1
+    for n, k in sorted(notices.items(), key=lambda x: -x[1])[:10]:
+        print(f"  notice x{k}: {n}")
     print(f"written {total} lines ({rotations} rotations), counted {sum(got.values())}; kills {kills}, SIGTERM stops {stops}, "
           f"tail exits on its own {refused}; lost {lost}, duplicated {dup}; duration sum written {total_ms / 1000:.3f} s, "
           f"counted {got_sum:.3f} s; {time.time() - started:.0f} s", flush=True)
