@@ -219,6 +219,22 @@ import Glibc
         #expect(try again.metric("bottleneck_lines_total") == 40)
     }
 
+    /// Aggregates without any saved position (the readers lost): refused, not read again.
+    @Test func countedLinesWithoutPositionsAreRefused() throws {
+        let dir = try makeTempDirectory("tail-noreaders")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let path = dir + "/mongod.log", state = dir + "/state.db"
+        try block(from: 0, count: 5).write(toFile: path, atomically: false, encoding: .utf8)
+        do {
+            var a = InputAccounting(path: path)
+            for _ in 0..<5 { a.count(.slowOperation) }
+            try TailStateStore(path: state).save(readers: [:], inputs: [a], shapes: [], operations: 5, foldedWriteTwins: 0,
+                                                 metrics: [], checkpoints: 1)
+        }
+        let e = #expect(throws: StateError.self) { _ = try Run(path: path, state: state) }
+        #expect(e?.description.contains("count them twice") == true, "\(String(describing: e))")
+    }
+
     // MARK: versions and damage
 
     @Test func versionOneStoreIsMigrated() throws {

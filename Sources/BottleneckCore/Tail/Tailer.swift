@@ -76,8 +76,9 @@ public final class Tailer {
             do { try live.metrics.restore(cp.metrics) } catch {
                 if !cp.metrics.isEmpty { throw StateError(description: "\(store!.path): metrics: \(error)") }
             }
-            // Lines counted with no position to resume from would be read again from the start.
-            for a in cp.inputs where a.lines > 0 && cp.readers[a.path] == nil && options.paths.contains(a.path) {
+            // Lines counted with no position at all to resume from (the readers lost) would be
+            // read again from the start.
+            for a in cp.inputs where a.lines > 0 && cp.readers.isEmpty && options.paths.contains(a.path) {
                 throw StateError(description: "\(store!.path): the state counts \(a.lines) lines of \(a.path) but holds no position in it; reading it again would count them twice; \(TailStateStore.resetHint)")
             }
         }
