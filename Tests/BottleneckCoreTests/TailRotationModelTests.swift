@@ -437,7 +437,7 @@ struct RotationModelRun {
             total.duplicated += o.duplicated.count
             if !o.ok {
                 let msg = "seed \(seed) (replay: TAIL_MODEL_SEED=\(seed) TAIL_MODEL_CASES=1): lost \(o.lost.prefix(20)), duplicated \(o.duplicated.prefix(20)), fragments \(o.fragments)\n  "
-                    + c.trace.suffix(80).joined(separator: "\n  ")
+                    + c.trace.suffix(ProcessInfo.processInfo.environment["TAIL_MODEL_TRACE"] == "all" ? Int.max : 80).joined(separator: "\n  ")
                 if total.failures.count < 3 { total.failures.append(msg) }
                 total.failed += 1
             }

@@ -256,7 +256,12 @@ public final class FollowedFile {
             if let hook = afterLocate { afterLocate = nil; hook() }
             var reader: TailReader?
             var loc = found
-            if let loc {
+            if let loc, weak, s.active, loc.name == path, loc.st.dev != s.dev || loc.st.ino != s.ino {
+                // Another file at the path that only a short fingerprint matches: a file never
+                // read (from 0), after what was rotated since the reader last read.
+                reader = TailReader(fd: loc.fd, name: loc.name, offset: 0, maxLineLength: maxLineLength)
+                rewrittenSince = min(rewrittenSince ?? .max, s.readAtNanos > 0 ? s.readAtNanos : s.openedAtNanos)
+            } else if let loc {
                 reader = TailReader(fd: loc.fd, name: loc.name, offset: s.offset, fingerprint: s.fingerprint, maxLineLength: maxLineLength)
             } else if let same = rewritten(s, excluding: claimed) {
                 // Its own inode, truncated and rewritten since it was read (no copy holds its
