@@ -47,6 +47,9 @@ struct TailCommand: ParsableCommand {
     @Option(help: "SQLite file for crash-safe positions and aggregates; resumed on restart.")
     var state: String?
 
+    @Flag(name: .customLong("reset-state"), help: "Discard the --state file (damaged, lost WAL, other version) and read the files from the start.")
+    var resetState = false
+
     @Option(name: .customLong("checkpoint-lines"), help: "Checkpoint the state every this many lines…")
     var checkpointLines: Int64 = 10_000
 
@@ -80,6 +83,7 @@ struct TailCommand: ParsableCommand {
         if interval <= 0 || window <= 0 || pollInterval <= 0 || checkpointSeconds <= 0 || rotateWait < 0 {
             throw ValidationError("--interval, --window, --poll-interval and --checkpoint-seconds must be positive")
         }
+        if resetState && state == nil { throw ValidationError("--reset-state needs --state FILE") }
         if memoryBudget < 0 { throw ValidationError("--memory-budget must be 0 (unbounded) or a number of MiB") }
         if checkpointLines < 1 || maxSeries < 1 || top < 1 || maxLineLength < 1 {
             throw ValidationError("--checkpoint-lines, --max-series, --top and --max-line-length must be at least 1")
@@ -95,7 +99,8 @@ struct TailCommand: ParsableCommand {
     func run() throws {
         var o = TailOptions()
         o.paths = files
-        o.fromStart = fromStart
+        // A discarded state counted nothing: every line of the files is new to it.
+        o.fromStart = fromStart || resetState
         o.polling = poll
         o.pollIntervalMillis = Int(pollInterval * 1000)
         o.intervalMillis = Int64(interval * 1000)
@@ -113,7 +118,11 @@ struct TailCommand: ParsableCommand {
                              maxShapes: ShapeBudget.maxShapes(memoryBudgetMiB: memoryBudget))
         let store: TailStateStore?
         do {
-            store = try state.map { try TailStateStore(path: $0) }
+            store = try state.map { try TailStateStore(path: $0, reset: resetState) }
+            if let s = store {
+                if resetState { Terminal.writeStderr("bottleneck: \(s.path): state discarded (--reset-state); reading the files from the start\n") }
+                if let v = s.migratedFrom { Terminal.writeStderr("bottleneck: \(s.path): state migrated from schema \(v) to \(TailStateStore.schemaVersion)\n") }
+            }
         } catch {
             Terminal.writeStderr("bottleneck: \(error)\n")
             throw ExitCode(ExitCodes.usage)
@@ -166,9 +175,13 @@ struct TailCommand: ParsableCommand {
             break
         }
 
-        tailer.run(stopFD: stopFD)
+        let saved = tailer.run(stopFD: stopFD)
         out.flush()
         server?.stop()
+        if !saved {
+            Terminal.writeStderr("bottleneck: \(state ?? "state"): the final checkpoint failed; a restart resumes from the last committed one\n")
+            throw ExitCode(ExitCodes.usage)
+        }
     }
 }
 

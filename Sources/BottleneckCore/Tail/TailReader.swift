@@ -34,6 +34,9 @@ public final class TailReader {
     /// Wall-clock nanoseconds since which changes at the path are ours to read (file times are
     /// wall clock): when opened, or earlier when it replaces a reader of the same path.
     public var openedAtNanos: Int64 = Clock.wallMillis() * 1_000_000
+    /// Wall-clock ns of the last read that returned data still under the file's fingerprint (or
+    /// of the opening): a truncation, a copy or a rotation not seen yet happened after it.
+    public var verifiedAtNanos: Int64 = Clock.wallMillis() * 1_000_000
     /// Nothing identifies the file yet: it was empty when opened and nothing was read.
     public var hasNoIdentity: Bool { fingerprint.length == 0 && offset == 0 && !holdsPartialLine }
     /// The (up to) `FileIdentity.markerBytes` bytes just before `offset`, kept in memory so the
@@ -41,9 +44,15 @@ public final class TailReader {
     private var markerTail: [UInt8]? = []
 
     /// Opens `path` to read from `offset`. `fingerprint` is the saved one (restores), else taken now.
-    public init?(path: String, offset: Int64, fingerprint: ByteRangeHash? = nil, maxLineLength: Int) {
+    public convenience init?(path: String, offset: Int64, fingerprint: ByteRangeHash? = nil, maxLineLength: Int) {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return nil }
+        self.init(fd: fd, name: path, offset: offset, fingerprint: fingerprint, maxLineLength: maxLineLength)
+    }
+
+    /// Takes over `fd` (closed on failure too), a descriptor already verified to be the file
+    /// wanted: reopening by name could attach to another file renamed there meanwhile.
+    public init?(fd: Int32, name path: String, offset: Int64, fingerprint: ByteRangeHash? = nil, maxLineLength: Int) {
         guard let st = FileIdentity.stat(fd: fd), st.isRegular, let fp = fingerprint ?? FileIdentity.fingerprint(fd: fd) else {
             close(fd)
             return nil
@@ -98,11 +107,12 @@ public final class TailReader {
     /// Reads one chunk. `onLine(bytes)` gets each complete line without its newline
     /// (and a CR before it); `bytes` is nil for a line longer than the cap (dropped, counted).
     ///
-    /// `stillOurs` is asked after a read while the file has no identity yet (`hasNoIdentity`): a
-    /// false answer (a copytruncate copy appeared: what was read may be newer content) discards
-    /// the read and returns `.replaced`.
+    /// `stillOurs` is asked after a read while the fingerprint is empty or short (fewer than
+    /// `FileIdentity.fingerprintBytes`, so a file rewritten in place may still match it): a false
+    /// answer (a copytruncate copy appeared: what was read may be newer content) discards the read
+    /// and returns `.replaced`.
     public func readChunk(onLine: (UnsafeRawBufferPointer?) -> Void, stillOurs: (() -> Bool)? = nil) -> ReadResult {
-        let weak = hasNoIdentity
+        let weak = fingerprint.length < FileIdentity.fingerprintBytes
         if buffer.count < pendingCount + TailReader.chunkSize {
             let grown = UnsafeMutableRawBufferPointer.allocate(byteCount: pendingCount + TailReader.chunkSize + 4096, alignment: 16)
             grown.baseAddress!.copyMemory(from: buffer.baseAddress!, byteCount: pendingCount)
@@ -122,6 +132,7 @@ public final class TailReader {
         // was written before any truncation and belongs to this file.
         if !FileIdentity.matches(fd: fd, fingerprint: fingerprint) { return .replaced }
         if weak, let stillOurs, !stillOurs() { return .replaced }
+        verifiedAtNanos = Clock.wallMillis() * 1_000_000
         if fingerprint.length < FileIdentity.fingerprintBytes, let longer = FileIdentity.fingerprint(fd: fd),
            longer.length > fingerprint.length, FileIdentity.hash(fd: fd, offset: 0, length: fingerprint.length) == fingerprint {
             fingerprint = longer

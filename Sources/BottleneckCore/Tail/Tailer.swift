@@ -82,6 +82,11 @@ public final class Tailer {
             do { try live.metrics.restore(cp.metrics) } catch {
                 if !cp.metrics.isEmpty { throw StateError(description: "\(store!.path): metrics: \(error)") }
             }
+            // Lines counted with no position at all to resume from (the readers lost) would be
+            // read again from the start.
+            for a in cp.inputs where a.lines > 0 && cp.readers.isEmpty && options.paths.contains(a.path) {
+                throw StateError(description: "\(store!.path): the state counts \(a.lines) lines of \(a.path) but holds no position in it; reading it again would count them twice; \(TailStateStore.resetHint)")
+            }
         }
         for (index, path) in options.paths.enumerated() {
             let f = makeFollower(index: index, path: path)
@@ -175,11 +180,12 @@ public final class Tailer {
     }
 
     /// Commits a checkpoint when one is due (or `force`). Failures are counted and reported,
-    /// and retried at the next checkpoint.
-    public func checkpoint(force: Bool = false) {
-        guard let store else { return }
+    /// and retried at the next checkpoint. Returns false when a checkpoint was due and failed.
+    @discardableResult
+    public func checkpoint(force: Bool = false) -> Bool {
+        guard let store else { return true }
         let readers = Dictionary(uniqueKeysWithValues: followers.map { ($0.path, $0.saved()) })
-        if !force && linesSinceCheckpoint == 0 && readers == lastSaved { return }
+        if !force && linesSinceCheckpoint == 0 && readers == lastSaved { return true }
         refreshFormats()
         let table = live.result.shapes
         let shapes = dirtyShapes.compactMap { table.byId[$0] }
@@ -199,14 +205,18 @@ public final class Tailer {
             dirtyShapes.removeAll(keepingCapacity: true)
             linesSinceCheckpoint = 0
             lastSaved = readers
+            return true
         } catch {
             live.withLock { live.checkpointFailures += 1 }
             onNotice?("bottleneck: \(error)")
+            return false
         }
     }
 
     /// Follows until SIGINT/SIGTERM (readable `stopFD`), then commits a last checkpoint.
-    public func run(stopFD: Int32) {
+    /// Returns false when that last checkpoint failed (the caller exits non-zero).
+    @discardableResult
+    public func run(stopFD: Int32) -> Bool {
         let dirs = options.paths.map { FileIdentity.split($0).0 }
         let watcher = ChangeWatcher(directories: dirs, polling: options.polling,
                                     pollIntervalMillis: options.pollIntervalMillis, stopFD: stopFD)
@@ -236,7 +246,7 @@ public final class Tailer {
             }
         }
         flushIdle(all: true)
-        checkpoint()
+        return checkpoint()
     }
 
     /// Puts each input's accounting (lines, detected format, folded twins) into the summary.
