@@ -77,6 +77,9 @@ struct TailCommand: ParsableCommand {
 
     @OptionGroup var ruleSource: RulesCommand.Source
 
+    /// The same filters as `analyze` (one definition for both commands).
+    @OptionGroup var filters: FilterOptions
+
     func validate() throws {
         if files.isEmpty { throw ValidationError("give at least one file to follow") }
         if files.contains("-") { throw ValidationError("tail follows files, not standard input") }
@@ -112,6 +115,8 @@ struct TailCommand: ParsableCommand {
         o.maxLineLength = maxLineLength
         o.rules = RuleSet(try RuleOptions.load(dirs: ruleSource.dirs, defaults: !ruleSource.noDefaultRules))
         o.verbose = verbose
+        o.filter = filters.filter
+        o.host = filters.host
 
         let stopFD = StopSignal.install()
         let live = LiveState(paths: files, maxSeries: maxSeries, windowMillis: o.windowMillis,
