@@ -114,3 +114,26 @@ import BottleneckTestSupport
         #expect(r.shapes.aggregates.allSatisfy { $0.count == 2 })
     }
 }
+
+/// The shape grammar is declared once: the logv2 reader's key lookup comes from
+/// `CommandShape.shapeKeys`, and `role(of:)` gives a role to no key outside that list.
+@Suite struct ShapeGrammarOnceTests {
+    @Test func everyKeyWithARoleIsAKnownShapeKey() {
+        let operations = ["find", "aggregate", "count", "distinct", "findAndModify", "mapReduce", "update", "delete",
+                          "getMore", "insert", "geoNear", "explain", "createIndexes"]
+        let candidates = ["q", "u", "key", "sort", "query", "filter", "fields", "update", "updates", "deletes", "pipeline",
+                          "projection", "limit", "skip", "hint", "collation", "new", "remove", "upsert", "map", "reduce",
+                          "out", "cursor", "batchSize", "comment", "let", "documents", "indexes", "maxTimeMS"]
+        for op in operations {
+            for statement in [false, true] {
+                for k in candidates where CommandShape.role(of: k, operation: op, statement: statement) != nil {
+                    #expect(CommandShape.shapeKeys.contains(k), "\(op) gives \(k) a role but shapeKeys lacks it")
+                }
+            }
+        }
+        for k in CommandShape.shapeKeys {
+            #expect(operations.contains { op in [false, true].contains { CommandShape.role(of: k, operation: op, statement: $0) != nil } },
+                    "\(k) is in shapeKeys but no operation gives it a role")
+        }
+    }
+}

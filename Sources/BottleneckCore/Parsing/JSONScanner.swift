@@ -220,6 +220,13 @@ public struct JSONScanner {
         return e - s == n && memcmp(base + s, literal.utf8Start, n) == 0
     }
 
+    /// Whether bytes [s, e) equal `bytes`.
+    @inline(__always)
+    public func equals(_ s: Int, _ e: Int, _ bytes: [UInt8]) -> Bool {
+        let n = bytes.count
+        return e - s == n && bytes.withUnsafeBufferPointer { memcmp(base + s, $0.baseAddress!, n) == 0 }
+    }
+
     /// Parses an integer (a fraction is truncated), or an Extended JSON number wrapper
     /// (`{"$numberLong":"…"}`, `$numberInt`, `$numberDouble`, `$numberDecimal`).
     /// Returns the value and the index past the value; nil when the value is not a number, or is

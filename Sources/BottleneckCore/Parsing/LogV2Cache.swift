@@ -49,25 +49,18 @@ final class LogV2Cache {
     }
 
     /// The command keys that can shape something, as static strings (no allocation per event).
+    /// `CommandShape.shapeKeys` by length, as bytes (the grammar is declared once, there).
+    static let keysByLength: [[(name: String, bytes: [UInt8])]] = {
+        var t = [[(name: String, bytes: [UInt8])]](repeating: [], count: 16)
+        for k in CommandShape.shapeKeys { t[k.utf8.count].append((k, Array(k.utf8))) }
+        return t
+    }()
+
+    /// The command key at bytes a..<b when it is one a shape may be built from.
     static func knownKey(_ s: JSONScanner, _ a: Int, _ b: Int) -> String? {
-        switch b - a {
-        case 1:
-            if s[a] == 0x71 { return "q" }
-            if s[a] == 0x75 { return "u" }
-        case 3: if s.equals(a, b, "key") { return "key" }
-        case 4: if s.equals(a, b, "sort") { return "sort" }
-        case 5: if s.equals(a, b, "query") { return "query" }
-        case 6:
-            if s.equals(a, b, "filter") { return "filter" }
-            if s.equals(a, b, "fields") { return "fields" }
-            if s.equals(a, b, "update") { return "update" }
-        case 7:
-            if s.equals(a, b, "updates") { return "updates" }
-            if s.equals(a, b, "deletes") { return "deletes" }
-        case 8: if s.equals(a, b, "pipeline") { return "pipeline" }
-        case 10: if s.equals(a, b, "projection") { return "projection" }
-        default: break
-        }
+        let n = b - a
+        guard n > 0, n < keysByLength.count else { return nil }
+        for k in keysByLength[n] where s.equals(a, b, k.bytes) { return k.name }
         return nil
     }
 

@@ -24,7 +24,8 @@ public enum ShapeSort: String, CaseIterable, Sendable {
     }
 }
 
-/// A finished analysis, ready for any reporter.
+/// A finished analysis, ready for any reporter: the ranking and findings of a run summary
+/// (`Findings`), the OOM view and the accounting. Reporters only render it.
 public struct Report {
     /// The run summary the report was built from (what `--format partial` writes).
     public let summary: RunSummary
@@ -61,17 +62,8 @@ public struct Report {
         self.maxShapes = result.shapes.maxShapes
         self.maxCountError = result.shapes.maxCountError
         self.oom = OOMSection(result: result)
-        // Deterministic: by key descending, then total time, count, namespace, operation, shape id.
-        self.shapes = result.shapes.aggregates.map { ($0, sort.key($0)) }.sorted { x, y in
-            if x.1 != y.1 { return x.1 > y.1 }
-            let a = x.0, b = y.0
-            if a.durationTotal != b.durationTotal { return a.durationTotal > b.durationTotal }
-            if a.count != b.count { return a.count > b.count }
-            if a.namespace != b.namespace { return a.namespace < b.namespace }
-            if a.operation != b.operation { return a.operation < b.operation }
-            return a.shape.id < b.shape.id
-        }.map { $0.0 }
-        self.rules = result.rules?.finish(shapes: self.shapes) ?? RuleResults()
+        self.shapes = Findings.rank(result, by: sort)
+        self.rules = Findings.rules(result, ranked: self.shapes)
     }
 
     /// Where our shapes and the server's hashes disagree: one of our shapes under several server

@@ -46,6 +46,12 @@ public enum CommandShape {
 
     /// The role of `key` in a command of `operation`; nil when the key does not shape.
     /// `statement` is true for per-statement write entries (`{q, u, multi, upsert}`).
+    /// Every command key `role(of:)` may give a role to: the logv2 reader's byte-level key
+    /// lookup (`LogV2Cache.knownKey`) is built from this list, and a test checks that `role`
+    /// gives no role to a key missing here.
+    public static let shapeKeys = ["q", "u", "key", "sort", "query", "filter", "fields", "update", "updates", "deletes",
+                                   "pipeline", "projection"]
+
     public static func role(of key: String, operation: String, statement: Bool = false) -> Role? {
         if statement {
             switch key {
