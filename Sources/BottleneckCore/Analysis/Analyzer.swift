@@ -74,15 +74,7 @@ public final class Analyzer {
     /// A partial summary given as an input: merged into this run (its inputs follow ours).
     func mergeSummary(_ opened: InputOpener.Opened, path: String) {
         do {
-            var bytes: [UInt8] = []
-            let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 1)
-            defer { chunk.deallocate() }
-            while true {
-                let n = try opened.source.read(into: chunk)
-                if n == 0 { break }
-                bytes.append(contentsOf: chunk[0..<n])
-            }
-            try result.merge(try SummaryCoding.decode(bytes, rules: options.rules))
+            try result.merge(try SummaryCoding.decode(try SummaryCoding.readAll(opened.source), rules: options.rules))
         } catch {
             var acct = InputAccounting(path: path)
             acct.format = "partial"

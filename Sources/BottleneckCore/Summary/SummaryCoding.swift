@@ -320,14 +320,19 @@ extension SummaryCoding {
     public static func read(path: String, rules: RuleSet? = nil) throws -> RunSummary {
         let opened = try InputOpener.open(path: path)
         guard opened.isSummary else { throw DecodeError("not a bottleneck partial summary (a log? analyze it, or write one with analyze --partial)") }
+        return try decode(try readAll(opened.source), rules: rules)
+    }
+
+    /// Every byte of a source (partial files are read whole: they are small).
+    static func readAll(_ source: ByteSource) throws(InputError) -> [UInt8] {
         var bytes: [UInt8] = []
         let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 1)
         defer { chunk.deallocate() }
         while true {
-            let n = try opened.source.read(into: chunk)
+            let n = try source.read(into: chunk)
             if n == 0 { break }
             bytes.append(contentsOf: chunk[0..<n])
         }
-        return try decode(bytes, rules: rules)
+        return bytes
     }
 }
