@@ -17,7 +17,7 @@ FUZZ_TARGETS ?=
 # flag (the driver keeps only the last `-sanitize=`, so two flags would silently drop coverage).
 FUZZ_BUILD_FLAGS := -c release --sanitize=fuzzer -Xswiftc -sanitize=fuzzer,address
 
-.PHONY: deps bench-deps fuzz-deps demo build release test goldens bench fuzz-build fuzz fuzz-ci clean
+.PHONY: deps bench-deps fuzz-deps demo build release test goldens bench bench-merge fuzz-build fuzz fuzz-ci clean
 
 # Installs the Debian packages the build links against, when they are missing.
 deps:
@@ -65,8 +65,18 @@ goldens: deps
 
 # Speed, memory and correctness against ../shared/bench (see scripts/bench.py for the knobs:
 # BENCH_JSON_SIZE, BENCH_TEXT_SIZE, BENCH_EXPLODE_SHAPES, BENCH_RUNS, BENCH_ARGS, ...).
+# Then, with BENCH_MERGE=1, the merge benchmark (issue 10; ~7 min on 2 shared vCPUs, so opt-in).
+BENCH_MERGE ?= 0
 bench: release bench-deps
 	SHARED="$(SHARED)" BENCH_DIR="$(BENCH_DIR)" python3 scripts/bench.py
+	@if [ "$(BENCH_MERGE)" != 0 ]; then $(MAKE) --no-print-directory bench-merge; fi
+
+# 100 partial reports of 10,000 distinct shapes each (half shared with the next), made with
+# `analyze --partial`, then one timed `bottleneck merge` (wall time, peak RSS, totals checked).
+# BENCH_MERGE_ARGS="--logs 10 --shapes 1000" for a quick run; see scripts/bench-merge.py.
+BENCH_MERGE_ARGS ?=
+bench-merge: release bench-deps
+	python3 scripts/bench-merge.py $(BIN) $(BENCH_DIR)/merge $(BENCH_MERGE_ARGS)
 
 # Builds every fuzz target (release, libFuzzer + AddressSanitizer) under Fuzz/.build.
 fuzz-build: fuzz-deps
