@@ -106,7 +106,7 @@ public final class Tailer {
         let context = ParseContext(input: index, path: path, defaultYear: options.year ?? Timestamp(millis: Clock.wallMillis()).civil.year,
                                    bootTime: options.bootTime)
         let live = self.live
-        let live_sink = ClosureSink { [unowned self] kept in
+        let liveSink = ClosureSink { [unowned self] kept in
             switch kept {
             case .slowOperation(let op):
                 live.metrics.observe(op)
@@ -122,7 +122,7 @@ public final class Tailer {
         let accounting = live.result.inputs[index]
         let loop = IngestLoop(input: index, accounting: accounting, context: context, parsers: options.parsers,
                               filter: options.filter, summary: live.result,
-                              sinks: [SummarySink(summary: live.result, host: accounting.host), live_sink])
+                              sinks: [SummarySink(summary: live.result, host: accounting.host), liveSink])
         loops.append(loop)
         lastLineAt.append(0)
         flushedAt.append(0)
