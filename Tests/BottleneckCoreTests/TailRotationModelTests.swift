@@ -256,6 +256,9 @@ final class RotationModelCase {
     }
 
     private func startFollower() throws {
+        // A start that failed half-way must not keep the state's lock for the next one.
+        follower = nil
+        store = nil
         let s = try TailStateStore(path: statePath)
         store = s
         let f = makeFollower()
