@@ -118,7 +118,7 @@ struct AnalyzeCommand: ParsableCommand {
         if let events = eventReporter, let s = reportSink {
             // The event's input index names its file, whichever worker parsed it.
             analyzer.onEvent = { [unowned analyzer] event in
-                s.write(events.line(for: event, inputPath: analyzer.path(ofInput: event.source.input)))
+                events.write(event, inputPath: analyzer.path(ofInput: event.source.input), to: s)
             }
         }
         analyzer.analyze(paths: inputs)

@@ -4,8 +4,9 @@ public struct NDJSONEventWriter: EventReporter {
     public let summary = "one normalized event per line"
     public init() {}
 
-    public func line(for event: Event, inputPath: String) -> String {
-        NDJSONEventWriter.line(for: event, inputPath: inputPath) + "\n"
+    public func write(_ event: Event, inputPath: String, to out: any ReportOutput) {
+        out.write(NDJSONEventWriter.line(for: event, inputPath: inputPath))
+        out.write("\n")
     }
 
     public static func line(for event: Event, inputPath: String) -> String {

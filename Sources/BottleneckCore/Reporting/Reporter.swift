@@ -23,8 +23,8 @@ public protocol Reporter: Sendable {
 public protocol EventReporter: Sendable {
     var name: String { get }
     var summary: String { get }
-    /// One event as a line (newline included).
-    func line(for event: Event, inputPath: String) -> String
+    /// Writes one event as a line (newline included).
+    func write(_ event: Event, inputPath: String, to out: any ReportOutput)
 }
 
 extension Reporter {
