@@ -155,6 +155,71 @@ import BottleneckTestSupport
         }
     }
 
+    /// Many bounded tables merged one after another (as `bottleneck merge` does with partials)
+    /// keep exactly the shapes and counters of the mergeable Space-Saving rule, computed here the
+    /// plain way (every counter, sorted) after each step; streamed adds in between included.
+    @Test func chainedMergesFollowTheMergeableRule() {
+        struct Ref { var count: Int64; var error: Int64 }
+        func floor(_ t: [UInt64: Ref], evicted: Bool) -> Int64 {
+            evicted ? t.values.map { $0.count + $0.error }.min() ?? 0 : 0
+        }
+        let k = 40
+        let merged = ShapeTable(maxShapes: k)
+        var ref: [UInt64: Ref] = [:]
+        var refOther: Int64 = 0, refEvictions: Int64 = 0
+        for part in 0..<30 {
+            // Parts overlap their neighbours; every third is itself bounded and evicts.
+            let ops = stream(shapes: 30 + part % 7, heavy: 40 + part * 3, tail: part % 4 == 0 ? 60 : 0)
+                .map { o -> SlowOperation in
+                    let text = o.shape.text + " p\((part + o.source.line) % 9)"
+                    var c = o
+                    c.shape = QueryShape.make(namespace: o.namespace, operation: o.operation, text: text)
+                    return c
+                }
+            let t = ShapeTable(maxShapes: part % 3 == 0 ? 25 : nil)
+            for o in ops { t.add(o) }
+            // The reference merge.
+            let mine = floor(ref, evicted: refEvictions > 0), theirs = t.evictionFloor
+            var theirRef: [UInt64: Ref] = [:]
+            for (id, a) in t.byId { theirRef[id] = Ref(count: a.count, error: a.countError) }
+            if theirs > 0 { for id in ref.keys where theirRef[id] == nil { ref[id]!.error += theirs } }
+            for (id, r) in theirRef {
+                if let m = ref[id] { ref[id] = Ref(count: m.count + r.count, error: m.error + r.error) }
+                else { ref[id] = Ref(count: r.count, error: r.error + mine) }
+            }
+            refOther += t.other?.count ?? 0
+            refEvictions += t.evictions
+            if ref.count > k {
+                let ranked = ref.sorted { ($0.value.count + $0.value.error, $0.key) < ($1.value.count + $1.value.error, $1.key) }
+                for (id, r) in ranked[..<(ref.count - k)] {
+                    ref[id] = nil
+                    refOther += r.count
+                    refEvictions += 1
+                }
+            }
+            if part % 2 == 0 { merged.merge(consuming: t) } else { merged.merge(t) }
+            #expect(merged.byId.count == ref.count, "part \(part)")
+            for (id, a) in merged.byId {
+                #expect(ref[id]?.count == a.count && ref[id]?.error == a.countError, "part \(part)")
+            }
+            #expect(merged.other?.count ?? 0 == refOther && merged.evictions == refEvictions, "part \(part)")
+            #expect(merged.evictionFloor == floor(ref, evicted: refEvictions > 0), "part \(part)")
+            if part == 17 {
+                // A streamed add between merges: the table falls back to its heap, then merges again.
+                let o = ops[0]
+                merged.add(o)
+                if ref[o.shape.id] != nil { ref[o.shape.id]!.count += 1 } else {
+                    let ranked = ref.min { ($0.value.count + $0.value.error, $0.key) < ($1.value.count + $1.value.error, $1.key) }!
+                    ref[ranked.key] = nil
+                    refOther += ranked.value.count
+                    refEvictions += 1
+                    ref[o.shape.id] = Ref(count: 1, error: ranked.value.count + ranked.value.error)
+                }
+            }
+        }
+        #expect(refEvictions > 100)
+    }
+
     @Test func mergedExactTablesEqualOneTable() {
         let ops = stream(shapes: 40, heavy: 200, tail: 100)
         let one = RunSummary(), a = RunSummary(), b = RunSummary()

@@ -110,6 +110,9 @@ public final class ShapeAggregate {
     /// Union of two bounded hash sets: the smallest `maxServerHashes`, whatever the order of merging.
     static func union(_ a: Set<String>, _ b: Set<String>) -> Set<String> {
         if b.isSubset(of: a) { return a }
+        if a.count >= maxServerHashes, let top = a.max(), b.allSatisfy({ $0 > top || a.contains($0) }) {
+            return a  // full, and every new hash sorts after the ones kept
+        }
         let u = a.union(b)
         if u.count <= maxServerHashes { return u }
         return Set(u.sorted().prefix(maxServerHashes))

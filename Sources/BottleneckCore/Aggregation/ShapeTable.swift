@@ -17,8 +17,12 @@ public final class ShapeTable {
     public private(set) var other: ShapeAggregate?
     /// Shapes folded into `other` (a shape evicted twice counts twice).
     public private(set) var evictions: Int64 = 0
-    /// Min-heap by (count + countError, id); built at the first eviction.
+    /// Min-heap by (count + countError, id); built when a streamed `add` first evicts.
     private var heap: [ShapeAggregate] = []
+    /// The smallest counter while the heap is not built (nil: not known, or changed since).
+    private var floorCache: Int64?
+    /// Eviction order kept across merges (nil until a merge first evicts, and after a streamed add).
+    private var order: EvictionOrder?
 
     public init(maxShapes: Int? = nil) {
         precondition(maxShapes.map { $0 > 0 } ?? true, "maxShapes must be positive")
@@ -27,9 +31,11 @@ public final class ShapeTable {
 
     public func add(_ op: SlowOperation, host: String? = nil) {
         operations += 1
+        floorCache = nil
+        if order != nil { order = nil }
         if let agg = byId[op.shape.id] {
             agg.add(op, host: host)
-            if agg.heapIndex >= 0 { siftDown(agg.heapIndex) }
+            if inHeap(agg) { siftDown(agg.heapIndex) }
             return
         }
         let agg = ShapeAggregate(namespace: op.namespace, operation: op.operation, shape: op.shape)
@@ -37,48 +43,70 @@ public final class ShapeTable {
         insert(agg)
     }
 
-    /// Folds another table in (parallel chunks, checkpoints). Exact tables merge exactly; bounded
-    /// ones follow the mergeable Space-Saving rule (errors add up, then the smallest are evicted).
-    public func merge(_ o: ShapeTable) {
-        operations += o.operations
+    /// Folds another table in (sliding windows, live views): `o` is left as it was. Exact tables
+    /// merge exactly; bounded ones follow the mergeable Space-Saving rule (errors add up, then the
+    /// smallest are evicted).
+    public func merge(_ o: ShapeTable) { merge(o, adopting: false) }
+
+    /// The same merge, taking `o`'s aggregates over instead of copying them (partial reports,
+    /// decoded summaries): `o` must not be used afterwards.
+    public func merge(consuming o: ShapeTable) { merge(o, adopting: true) }
+
+    private func merge(_ o: ShapeTable, adopting: Bool) {
+        operations = operations.addingSaturated(o.operations)
         let myFloor = evictionFloor, theirFloor = o.evictionFloor
         if theirFloor > 0 {
             // Shapes only we track may have been evicted from the other table.
-            for agg in byId.values where o.byId[agg.shape.id] == nil { agg.countError += theirFloor }
+            for agg in byId.values where o.byId[agg.shape.id] == nil { agg.countError = agg.countError.addingSaturated(theirFloor) }
+            order = nil
         }
-        for agg in o.orderedAggregates {
+        for agg in o.byId.values {
+            let kept: ShapeAggregate
             if let mine = byId[agg.shape.id] {
                 mine.merge(agg)
-                mine.countError += agg.countError
+                mine.countError = mine.countError.addingSaturated(agg.countError)
+                kept = mine
             } else {
-                let copy = ShapeAggregate(namespace: agg.namespace, operation: agg.operation, shape: agg.shape)
-                copy.merge(agg)
+                kept = adopting ? agg : agg.copy()
                 // Its occurrences in this table, if any, were evicted: at most our floor.
-                copy.countError = agg.countError + myFloor
-                byId[agg.shape.id] = copy
+                kept.countError = agg.countError.addingSaturated(myFloor)
+                kept.heapIndex = -1
+                byId[agg.shape.id] = kept
             }
+            order?.record(Key(kept))
         }
         if let oo = o.other {
             otherBucket().merge(oo)
             evictions += o.evictions
         }
-        // Keep the largest counters, evict the rest, and rebuild the heap if it was in use.
-        let wasBounded = !heap.isEmpty
+        // Keep the largest counters and evict the rest. The heap, if one was in use, is rebuilt
+        // only when a streamed `add` needs it again (merges of many partials never do).
         heap = []
+        floorCache = nil
         if let k = maxShapes, byId.count > k {
-            let ranked = byId.values.sorted(by: ShapeTable.less)
-            for victim in ranked[..<(byId.count - k)] {
-                byId.removeValue(forKey: victim.shape.id)
-                victim.heapIndex = -1
-                otherBucket().merge(victim)
-                evictions += 1
-            }
-            buildHeap()
-        } else if wasBounded {
-            buildHeap()
-        } else {
-            for agg in byId.values { agg.heapIndex = -1 }
+            evictSmallest(byId.count - k)
         }
+    }
+
+    /// Folds the `n` smallest counters (ties by id) into `other`, in the order kept across merges
+    /// (`EvictionOrder`), so a merge of many partials does not visit every kept aggregate each time.
+    private func evictSmallest(_ n: Int) {
+        if order == nil || !order!.isCompact(for: byId.count) {
+            order = EvictionOrder(byId.values.map { Key($0) })
+        }
+        floorCache = order!.evict(n, from: &byId) { victim in
+            otherBucket().merge(victim)
+            evictions += 1
+        }
+    }
+
+    /// (counter, id): the eviction order, as plain values.
+    struct Key: Comparable {
+        var counter: Int64
+        var id: UInt64
+        init(counter: Int64, id: UInt64) { self.counter = counter; self.id = id }
+        init(_ a: ShapeAggregate) { self.init(counter: ShapeTable.counter(a), id: a.shape.id) }
+        static func < (a: Key, b: Key) -> Bool { a.counter != b.counter ? a.counter < b.counter : a.id < b.id }
     }
 
     /// The kept shapes (unordered; reports rank them).
@@ -92,10 +120,13 @@ public final class ShapeTable {
 
     /// An upper bound on the count of any shape not in the table: the smallest counter once
     /// something was evicted, else 0 (shapes not in an exact table were never seen).
-    var evictionFloor: Int64 {
+    public var evictionFloor: Int64 {
         guard evictions > 0 else { return 0 }
-        if heap.isEmpty { return byId.values.map(ShapeTable.counter).min() ?? 0 }
-        return ShapeTable.counter(heap[0])
+        if !heap.isEmpty { return ShapeTable.counter(heap[0]) }
+        if let f = floorCache { return f }
+        let f = byId.values.map(ShapeTable.counter).min() ?? 0
+        floorCache = f
+        return f
     }
 
     // MARK: - Space-Saving
@@ -108,7 +139,7 @@ public final class ShapeTable {
             victim.heapIndex = -1
             otherBucket().merge(victim)
             evictions += 1
-            agg.countError += ShapeTable.counter(victim)
+            agg.countError = agg.countError.addingSaturated(ShapeTable.counter(victim))
             heap[0] = agg
             agg.heapIndex = 0
             siftDown(0)
@@ -130,7 +161,7 @@ public final class ShapeTable {
 
     public static let otherName = "(other)"
 
-    @inline(__always) static func counter(_ a: ShapeAggregate) -> Int64 { a.count + a.countError }
+    @inline(__always) static func counter(_ a: ShapeAggregate) -> Int64 { a.count.addingSaturated(a.countError) }
 
     @inline(__always) static func less(_ a: ShapeAggregate, _ b: ShapeAggregate) -> Bool {
         let ca = counter(a), cb = counter(b)
@@ -140,6 +171,11 @@ public final class ShapeTable {
     private func buildHeap() {
         heap = byId.values.sorted(by: ShapeTable.less)  // a sorted array is a valid min-heap
         reindex()
+    }
+
+    /// Whether `agg` sits in the heap (merges drop the heap without resetting every index).
+    @inline(__always) private func inHeap(_ agg: ShapeAggregate) -> Bool {
+        agg.heapIndex >= 0 && agg.heapIndex < heap.count && heap[agg.heapIndex] === agg
     }
 
     private func reindex() {
@@ -186,13 +222,9 @@ extension ShapeTable {
         self.operations = operations
         self.other = other
         self.evictions = evictions
-        if let k = maxShapes, byId.count > k {
-            for victim in byId.values.sorted(by: ShapeTable.less)[..<(byId.count - k)] {
-                byId.removeValue(forKey: victim.shape.id)
-                otherBucket().merge(victim)
-                self.evictions += 1
-            }
-        }
-        if self.evictions > 0 && maxShapes != nil { buildHeap() }
+        heap = []
+        floorCache = nil
+        order = nil
+        if let k = maxShapes, byId.count > k { evictSmallest(byId.count - k) }
     }
 }

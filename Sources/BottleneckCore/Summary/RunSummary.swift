@@ -48,7 +48,7 @@ public final class RunSummary {
         let offset = inputs.count
         o.shiftInputs(by: offset)
         inputs += o.inputs
-        shapes.merge(o.shapes)
+        shapes.merge(consuming: o.shapes)
         oom.merge(o.oom)
         timeline.merge(o.timeline)
         foldedWriteTwins = foldedWriteTwins.addingSaturated(o.foldedWriteTwins)
