@@ -160,8 +160,9 @@ struct TailCommand: ParsableCommand {
         switch mode {
         case .ndjson:
             tailer.onEvent = { event, path in
-                out.write(NDJSONEventWriter.line(for: event, inputPath: path))
-                out.write("\n")
+                var line = NDJSONEventWriter.lineBytes(for: event, inputPath: path)
+                line.append(UInt8(ascii: "\n"))
+                out.write(bytes: line)
             }
             tailer.onBatch = { out.flush() }
         case .json:
@@ -195,9 +196,11 @@ final class StreamWriter {
     private var buffer: [UInt8] = []
     private var failed = false
 
-    func write(_ s: String) {
+    func write(_ s: String) { write(bytes: Array(s.utf8)) }
+
+    func write(bytes: [UInt8]) {
         if failed { return }
-        buffer.append(contentsOf: s.utf8)
+        buffer.append(contentsOf: bytes)
         if buffer.count >= 1 << 16 { flush() }
     }
 

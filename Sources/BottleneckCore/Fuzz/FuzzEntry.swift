@@ -95,7 +95,7 @@ public enum FuzzEntry {
     static func run(_ bytes: UnsafeRawBufferPointer, parsers: [ParserFactory], rules: RuleSet? = nil, gzip: Bool = false) {
         let o = options(parsers: parsers, rules: rules, count: bytes.count)
         let a = Analyzer(options: o)
-        a.onEvent = { event in _ = NDJSONEventWriter.line(for: event, inputPath: "fuzz.log") }
+        a.onEvent = { event in _ = NDJSONEventWriter.lineBytes(for: event, inputPath: "fuzz.log") }
         let memory = FuzzMemorySource(bytes, chunk: o.readSize)
         if gzip {
             guard let source = try? GzipSource(base: memory, path: "fuzz.log.gz", bufferSize: 4096) else { return }

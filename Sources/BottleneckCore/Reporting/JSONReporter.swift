@@ -5,11 +5,11 @@ public struct JSONReporter: Reporter {
     public init() {}
 
     public func write(_ report: Report, options: ReportOptions, to out: any ReportOutput) {
-        write(report, options: options) { out.write($0) }
+        write(report, options: options) { out.write(bytes: $0) }
     }
 
     /// Streams the report to `sink` in pieces of about 1 MiB (memory stays flat on huge reports).
-    public func write(_ report: Report, options: ReportOptions, to sink: @escaping (String) -> Void) {
+    public func write(_ report: Report, options: ReportOptions, to sink: @escaping ([UInt8]) -> Void) {
         var w = JSONWriter(pretty: true)
         w.sink = sink
         w.beginObject()
@@ -92,7 +92,7 @@ public struct JSONReporter: Reporter {
         OOMJSONSection.write(report.oom, inputs: report.inputs, to: &w)
         w.endObject()
         w.flush()
-        sink("\n")
+        sink([UInt8(ascii: "\n")])
     }
 
     func writeSkipped(_ w: inout JSONWriter, _ skipped: [SkipReason: Int64]) {

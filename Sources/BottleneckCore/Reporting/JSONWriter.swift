@@ -1,66 +1,72 @@
 /// A small deterministic JSON writer: keys in the order written, numbers without locale,
 /// strings escaped per RFC 8259 (control characters and invalid UTF-8 never leak through).
+/// It writes UTF-8 bytes: large reports (a merge of a fleet's partials lists hundreds of thousands
+/// of shapes) spend their time here.
 public struct JSONWriter {
-    public private(set) var output: String = ""
-    /// When set, the text written so far is handed to it whenever an object closes and more
+    public private(set) var bytes: [UInt8] = []
+    /// What was written (and not yet handed to the sink), as text.
+    public var output: String { String(decoding: bytes, as: UTF8.self) }
+    /// When set, the bytes written so far are handed to it whenever an object closes and more
     /// than 1 MiB has piled up, so a large report never sits in memory whole.
-    public var sink: ((String) -> Void)?
+    public var sink: (([UInt8]) -> Void)?
     private var needsComma: [Bool] = [false]
     private let pretty: Bool
     private var depth = 0
 
     public init(pretty: Bool = false) {
         self.pretty = pretty
-        output.reserveCapacity(1 << 16)
+        bytes.reserveCapacity(1 << 16)
+    }
+
+    @inline(__always) private mutating func raw(_ s: StaticString) {
+        s.withUTF8Buffer { bytes.append(contentsOf: $0) }
     }
 
     private mutating func separator() {
-        if needsComma[needsComma.count - 1] { output += "," }
+        if needsComma[needsComma.count - 1] { bytes.append(UInt8(ascii: ",")) }
         needsComma[needsComma.count - 1] = true
-        if pretty && depth > 0 { output += JSONWriter.newlineIndent(depth) }
+        if pretty && depth > 0 { newlineIndent(depth) }
     }
 
-    private static let indents = (0..<16).map { "\n" + String(repeating: "  ", count: $0) }
-
     @inline(__always)
-    private static func newlineIndent(_ depth: Int) -> String {
-        depth < indents.count ? indents[depth] : "\n" + String(repeating: "  ", count: depth)
+    private mutating func newlineIndent(_ depth: Int) {
+        bytes.append(UInt8(ascii: "\n"))
+        for _ in 0..<(2 * depth) { bytes.append(UInt8(ascii: " ")) }
     }
 
     private mutating func keyPrefix(_ key: String?) {
         separator()
         if let key {
-            JSONWriter.appendString(key, to: &output)
-            output += pretty ? ": " : ":"
+            JSONWriter.appendString(key, to: &bytes)
+            if pretty { raw(": ") } else { bytes.append(UInt8(ascii: ":")) }
         }
     }
 
     public mutating func beginObject(_ key: String? = nil) {
         keyPrefix(key)
-        output += "{"
+        bytes.append(UInt8(ascii: "{"))
         needsComma.append(false)
         depth += 1
     }
 
     /// Hands what is buffered to the sink (if any).
     public mutating func flush() {
-        guard let sink, !output.isEmpty else { return }
-        sink(output)
-        output = ""
-        output.reserveCapacity(1 << 16)
+        guard let sink, !bytes.isEmpty else { return }
+        sink(bytes)
+        bytes.removeAll(keepingCapacity: true)
     }
 
     public mutating func endObject() {
-        defer { if sink != nil && output.utf8.count > 1 << 20 { flush() } }
+        defer { if sink != nil && bytes.count > 1 << 20 { flush() } }
         let had = needsComma.removeLast()
         depth -= 1
-        if pretty && had { output += JSONWriter.newlineIndent(depth) }
-        output += "}"
+        if pretty && had { newlineIndent(depth) }
+        bytes.append(UInt8(ascii: "}"))
     }
 
     public mutating func beginArray(_ key: String? = nil) {
         keyPrefix(key)
-        output += "["
+        bytes.append(UInt8(ascii: "["))
         needsComma.append(false)
         depth += 1
     }
@@ -68,42 +74,88 @@ public struct JSONWriter {
     public mutating func endArray() {
         let had = needsComma.removeLast()
         depth -= 1
-        if pretty && had { output += JSONWriter.newlineIndent(depth) }
-        output += "]"
+        if pretty && had { newlineIndent(depth) }
+        bytes.append(UInt8(ascii: "]"))
     }
 
     public mutating func string(_ key: String?, _ value: String?) {
         keyPrefix(key)
-        if let value { JSONWriter.appendString(value, to: &output) } else { output += "null" }
+        if let value { JSONWriter.appendString(value, to: &bytes) } else { raw("null") }
     }
 
     public mutating func int(_ key: String?, _ value: Int64?) {
         keyPrefix(key)
-        output += value.map { String($0) } ?? "null"
+        if let value { JSONWriter.appendDecimal(value, to: &bytes) } else { raw("null") }
     }
 
     public mutating func int(_ key: String?, _ value: Int) { int(key, Int64(value)) }
 
     public mutating func uint(_ key: String?, _ value: UInt64) {
         keyPrefix(key)
-        output += String(value)
+        JSONWriter.appendDecimal(value, negative: false, to: &bytes)
     }
 
     /// Doubles with at most 3 decimals, no exponent, trailing zeros trimmed.
     public mutating func double(_ key: String?, _ value: Double?) {
         keyPrefix(key)
-        guard let value, value.isFinite else { output += "null"; return }
-        output += JSONWriter.formatDouble(value)
+        guard let value, value.isFinite else { raw("null"); return }
+        let scaled = (value * 1000).rounded()
+        if abs(scaled) < 9.0e15 {
+            // The common case, without building a String: whole part, then up to 3 decimals.
+            let n = Int64(scaled)
+            let a = n.magnitude
+            if n < 0 { bytes.append(UInt8(ascii: "-")) }  // also "-0.5"
+            JSONWriter.appendDecimal(a / 1000, negative: false, to: &bytes)
+            var frac = a % 1000
+            if frac != 0 {
+                var digits = 3
+                while frac % 10 == 0 { frac /= 10; digits -= 1 }
+                bytes.append(UInt8(ascii: "."))
+                var scale: UInt64 = 1
+                for _ in 1..<digits { scale *= 10 }
+                while scale > 0 {
+                    bytes.append(UInt8(ascii: "0") + UInt8(frac / scale % 10))
+                    scale /= 10
+                }
+            }
+        } else {
+            bytes.append(contentsOf: JSONWriter.formatDouble(value).utf8)
+        }
     }
 
     public mutating func bool(_ key: String?, _ value: Bool?) {
         keyPrefix(key)
-        output += value.map { $0 ? "true" : "false" } ?? "null"
+        switch value {
+        case true?: raw("true")
+        case false?: raw("false")
+        case nil: raw("null")
+        }
     }
 
     public mutating func null(_ key: String?) {
         keyPrefix(key)
-        output += "null"
+        raw("null")
+    }
+
+    @inline(__always)
+    static func appendDecimal(_ v: Int64, to out: inout [UInt8]) {
+        appendDecimal(v.magnitude, negative: v < 0, to: &out)
+    }
+
+    /// Decimal digits of `magnitude`, with a minus sign when `negative` (and not zero).
+    static func appendDecimal(_ magnitude: UInt64, negative: Bool, to out: inout [UInt8]) {
+        if negative && magnitude != 0 { out.append(UInt8(ascii: "-")) }
+        if magnitude < 10 { out.append(UInt8(ascii: "0") + UInt8(magnitude)); return }
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes: room for 20 digits
+        var n = magnitude, count = 0
+        withUnsafeMutableBytes(of: &digits) { buf in
+            while n > 0 {
+                count += 1
+                buf[24 - count] = UInt8(ascii: "0") + UInt8(n % 10)
+                n /= 10
+            }
+            out.append(contentsOf: buf[(24 - count)...])
+        }
     }
 
     /// At most 3 decimals, no exponent, trailing zeros trimmed. Any finite value is written
@@ -167,29 +219,40 @@ public struct JSONWriter {
     }
 
     public static func appendString(_ s: String, to out: inout String) {
-        out += "\""
-        // Fast path (nearly every string): nothing to escape, append it whole.
-        if !s.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C || $0 == 0x7F }) {
-            out += s
-            out += "\""
+        var b: [UInt8] = []
+        appendString(s, to: &b)
+        out += String(decoding: b, as: UTF8.self)
+    }
+
+    public static func appendString(_ s: String, to out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\""))
+        // Fast path (nearly every string): nothing to escape, append its bytes whole.
+        var s = s
+        let clean = s.withUTF8 { u -> Bool in
+            for c in u where c < 0x20 || c == 0x22 || c == 0x5C || c == 0x7F { return false }
+            out.append(contentsOf: u)
+            return true
+        }
+        if clean {
+            out.append(UInt8(ascii: "\""))
             return
         }
         for scalar in s.unicodeScalars {
             switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
+            case "\"": out.append(contentsOf: [0x5C, 0x22])
+            case "\\": out.append(contentsOf: [0x5C, 0x5C])
+            case "\n": out.append(contentsOf: [0x5C, UInt8(ascii: "n")])
+            case "\r": out.append(contentsOf: [0x5C, UInt8(ascii: "r")])
+            case "\t": out.append(contentsOf: [0x5C, UInt8(ascii: "t")])
             default:
                 if scalar.value < 0x20 || scalar.value == 0x7f {
                     let hex = String(scalar.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                    out.append(contentsOf: ("\\u" + String(repeating: "0", count: 4 - hex.count) + hex).utf8)
                 } else {
-                    out.unicodeScalars.append(scalar)
+                    out.append(contentsOf: String(scalar).utf8)
                 }
             }
         }
-        out += "\""
+        out.append(UInt8(ascii: "\""))
     }
 }

@@ -5,11 +5,17 @@ public struct NDJSONEventWriter: EventReporter {
     public init() {}
 
     public func write(_ event: Event, inputPath: String, to out: any ReportOutput) {
-        out.write(NDJSONEventWriter.line(for: event, inputPath: inputPath))
-        out.write("\n")
+        var b = NDJSONEventWriter.lineBytes(for: event, inputPath: inputPath)
+        b.append(UInt8(ascii: "\n"))
+        out.write(bytes: b)
     }
 
     public static func line(for event: Event, inputPath: String) -> String {
+        String(decoding: lineBytes(for: event, inputPath: inputPath), as: UTF8.self)
+    }
+
+    /// The event's JSON object, UTF-8, without the newline.
+    public static func lineBytes(for event: Event, inputPath: String) -> [UInt8] {
         var w = JSONWriter()
         w.beginObject()
         w.int("v", EventSchema.version)
@@ -71,6 +77,6 @@ public struct NDJSONEventWriter: EventReporter {
             OOMEventFields.writeEvent(k, inputPath: inputPath, to: &w)
         }
         w.endObject()
-        return w.output
+        return w.bytes
     }
 }
