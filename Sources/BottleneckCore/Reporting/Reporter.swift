@@ -79,6 +79,6 @@ public struct PartialReporter: Reporter {
     public let summary = "the mergeable run summary, binary"
     public init() {}
     public func write(_ report: Report, options: ReportOptions, to out: any ReportOutput) {
-        out.write(bytes: SummaryCoding.encode(report.summary))
+        SummaryCoding.encode(report.summary) { out.write(bytes: $0) }
     }
 }

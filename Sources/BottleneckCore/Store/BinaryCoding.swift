@@ -4,6 +4,13 @@ public struct ByteWriter {
     public private(set) var bytes: [UInt8] = []
     public init() {}
 
+    /// Hands the bytes written so far to `sink` and starts an empty buffer (streamed encodings).
+    public mutating func drain(into sink: ([UInt8]) -> Void) {
+        guard !bytes.isEmpty else { return }
+        sink(bytes)
+        bytes.removeAll(keepingCapacity: true)
+    }
+
     public mutating func u8(_ v: UInt8) { bytes.append(v) }
     public mutating func bool(_ v: Bool) { bytes.append(v ? 1 : 0) }
 
@@ -64,13 +71,20 @@ public struct DecodeError: Error, CustomStringConvertible, Sendable {
 
 public struct ByteReader {
     private let bytes: [UInt8]
+    /// Reading stops here (a frame's trailer, such as a checksum, is not part of its content).
+    private let end: Int
     public private(set) var position = 0
-    public init(_ bytes: [UInt8]) { self.bytes = bytes }
+    public init(_ bytes: [UInt8]) { self.init(bytes, limit: bytes.count) }
+    /// Reads `bytes[..<limit]` (no copy of the array).
+    public init(_ bytes: [UInt8], limit: Int) {
+        self.bytes = bytes
+        end = max(0, min(limit, bytes.count))
+    }
 
-    public var atEnd: Bool { position == bytes.count }
+    public var atEnd: Bool { position == end }
 
     private mutating func need(_ n: Int) throws(DecodeError) {
-        if n < 0 || position + n > bytes.count { throw DecodeError("state blob ends early at byte \(position)") }
+        if n < 0 || n > end - position { throw DecodeError("state blob ends early at byte \(position)") }
     }
 
     public mutating func u8() throws(DecodeError) -> UInt8 {
@@ -116,7 +130,7 @@ public struct ByteReader {
     /// (a damaged count cannot make a decoder loop or allocate past the input).
     public mutating func count() throws(DecodeError) -> Int {
         let n = try varint()
-        guard n <= bytes.count - position else { throw DecodeError("count \(n) exceeds the \(bytes.count - position) bytes left at byte \(position)") }
+        guard n <= end - position else { throw DecodeError("count \(n) exceeds the \(end - position) bytes left at byte \(position)") }
         return n
     }
 

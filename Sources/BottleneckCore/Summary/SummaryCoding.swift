@@ -24,7 +24,20 @@ public enum SummaryCoding {
     // MARK: - whole summary
 
     public static func encode(_ s: RunSummary) -> [UInt8] {
+        var all: [UInt8] = []
+        encode(s) { all.append(contentsOf: $0) }
+        return all
+    }
+
+    /// Encodes in pieces of about 1 MiB handed to `sink` (a merged fleet summary is never held
+    /// whole in memory); the checksum is computed as the pieces go.
+    public static func encode(_ s: RunSummary, to sink: ([UInt8]) -> Void) {
         var w = ByteWriter()
+        var h = FNV1a64()
+        func drain(_ w: inout ByteWriter) {
+            for b in w.bytes { h.add(b) }
+            w.drain(into: sink)
+        }
         for b in magic { w.u8(b) }
         w.u8(formatVersion)
         w.string(s.tool)
@@ -34,16 +47,15 @@ public enum SummaryCoding {
         w.varint(s.inputs.count)
         for i in s.inputs { encode(i, &w) }
         w.i64(s.foldedWriteTwins)
-        encode(s.shapes, &w)
+        encode(s.shapes, &w) { w in if w.bytes.count >= 1 << 20 { drain(&w) } }
         s.timeline.encode(&w)
         w.blob(json(OOMState(events: s.oom.events, duplicates: s.oom.duplicates)))
         w.bool(s.rules != nil)
         if let r = s.rules { w.blob(json(r.state)) }
         w.blob(json(EdgeState(twins: s.pendingTwins, statements: s.pendingStatements)))
-        var h = FNV1a64()
-        for b in w.bytes { h.add(b) }
+        drain(&w)
         w.u64(h.value)
-        return w.bytes
+        w.drain(into: sink)
     }
 
     /// Decodes a summary. `rules`: the rule set whose groups are restored (nil drops them).
@@ -51,10 +63,10 @@ public enum SummaryCoding {
         guard isSummary(bytes) else { throw DecodeError("not a bottleneck partial summary (no magic bytes)") }
         guard bytes.count >= magic.count + 1 + 8 else { throw DecodeError("partial summary cut short (\(bytes.count) bytes)") }
         var h = FNV1a64()
-        for b in bytes[..<(bytes.count - 8)] { h.add(b) }
+        bytes.withUnsafeBytes { h.add(UnsafeRawBufferPointer(rebasing: $0[..<(bytes.count - 8)])) }
         var tail = ByteReader(Array(bytes[(bytes.count - 8)...]))
         guard try tail.u64() == h.value else { throw DecodeError("checksum mismatch: the file is damaged or cut short") }
-        var r = ByteReader(Array(bytes[..<(bytes.count - 8)]))
+        var r = ByteReader(bytes, limit: bytes.count - 8)
         for _ in magic { _ = try r.u8() }
         let version = try r.u8()
         guard version == formatVersion else {
@@ -115,14 +127,18 @@ public enum SummaryCoding {
 
     // MARK: - shape table
 
-    static func encode(_ t: ShapeTable, _ w: inout ByteWriter) {
+    /// `step` runs after each shape record (the streamed encoding drains its buffer there).
+    static func encode(_ t: ShapeTable, _ w: inout ByteWriter, step: (inout ByteWriter) -> Void = { _ in }) {
         w.i64(t.operations)
         w.i64(t.evictions)
         w.bool(t.other != nil)
         if let o = t.other { encodeShape(o, &w) }
         let list = t.orderedAggregates
         w.varint(list.count)
-        for a in list { encodeShape(a, &w) }
+        for a in list {
+            encodeShape(a, &w)
+            step(&w)
+        }
     }
 
     static func decode(into t: ShapeTable, _ r: inout ByteReader) throws(DecodeError) {
