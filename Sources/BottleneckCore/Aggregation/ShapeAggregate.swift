@@ -59,7 +59,12 @@ public final class ShapeAggregate {
     public func add(_ op: SlowOperation, host: String? = nil) {
         counters.add(op)
         histogram.record(op.durationMillis)
-        plans[op.plan?.label ?? "none", default: 0] &+= 1
+        let plan = op.plan?.label ?? "none"
+        if plans.count == 1, let i = plans.indices.first, plans[i].key == plan {
+            plans.values[i] &+= 1  // one plan so far, the usual case: no hashing
+        } else {
+            plans[plan, default: 0] &+= 1
+        }
         if let t = op.timestamp {
             if firstSeen == nil || t < firstSeen! { firstSeen = t }
             if lastSeen == nil || t > lastSeen! { lastSeen = t }
@@ -76,7 +81,14 @@ public final class ShapeAggregate {
         if let h = op.queryShapeHash, queryShapeHashes.count < ShapeAggregate.maxServerHashes {
             queryShapeHashes.insert(h)
         }
-        if let host { hosts[host, default: 0] &+= 1 }
+        if let host {
+            // Most shapes run on one host: bump it without hashing the name.
+            if hosts.count == 1, let i = hosts.indices.first, hosts[i].key == host {
+                hosts.values[i] &+= 1
+            } else {
+                hosts[host, default: 0] &+= 1
+            }
+        }
     }
 
     /// Folds another aggregate of the same shape into this one (parallel chunks, checkpoints,

@@ -40,8 +40,6 @@ public final class IngestLoop {
     let sinks: [any EventSink]
     let rules: RuleRun?
     private let transforms: [any EventTransform]
-    private var keptClosure: ((Event) -> Void)!
-    private var emitClosure: ((Event) -> Void)!
 
     public init(input: Int, accounting: InputAccounting, context: ParseContext, parsers: [ParserFactory],
                 filter: EventFilter, summary: RunSummary, sinks: [any EventSink], keepEdges: Bool = false) {
@@ -62,8 +60,6 @@ public final class IngestLoop {
             }
         }
         self.transforms = t
-        self.keptClosure = { [unowned self] e in self.kept(e) }
-        self.emitClosure = { [unowned self] e in self.emit(e) }
     }
 
     // MARK: - lines
@@ -75,7 +71,8 @@ public final class IngestLoop {
         guard let bytes else { return skip(.tooLong) }
         if bytes.isEmpty { return skip(.blank) }
         rules?.beginLine(bytes, number: number, input: input)
-        accounting.count(dispatcher.parse(bytes, lineNumber: number, emit: emitClosure))
+        // A non-escaping closure per call: no stored closure to load and retain on every line.
+        accounting.count(dispatcher.parse(bytes, lineNumber: number) { self.emit($0) })
         rules?.endLine()
     }
 
@@ -122,7 +119,7 @@ public final class IngestLoop {
     /// Lets the parsers and transforms emit what they still hold (end of input, or a quiet
     /// followed file), without ending the input.
     public func flush() {
-        dispatcher.finish(emit: emitClosure)
+        dispatcher.finish { self.emit($0) }
         for (i, t) in transforms.enumerated() { t.finish { self.pass($0, from: i + 1) } }
     }
 
