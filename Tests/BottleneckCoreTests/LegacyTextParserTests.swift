@@ -159,7 +159,8 @@ import BottleneckTestSupport
         func firstStamp(_ args: [String]) throws -> String? {
             let r = try runBottleneck(["analyze", "--format", "ndjson", "--quiet"] + args + [copy])
             #expect(r.status == 0)
-            let first = try #require(r.stdout.split(separator: "\n").first)
+            // The first operation (the startup and replica-set lines before it are server events).
+            let first = try #require(r.stdout.split(separator: "\n").first { $0.contains("\"event\":\"slowOperation\"") })
             let obj = try JSONSerialization.jsonObject(with: Data(first.utf8)) as? [String: Any]
             return obj?["ts"] as? String
         }

@@ -42,6 +42,7 @@ import BottleneckTestSupport
             switch e {
             case .slowOperation(let op): events.append("op \(op.source.input):\(op.source.line) \(op.shape.idHex) \(op.durationMillis)")
             case .oomKill(let k): events.append("kill \(k.source.input):\(k.source.line)")
+            case .server(let e): events.append("server \(e.source.input):\(e.source.line) \(e.kind) \(e.host ?? "-") \(e.newState ?? "-")")
             }
         }
         a.analyze(paths: paths)

@@ -145,7 +145,7 @@ struct SplitMix {
     /// Splits a log at random line boundaries into 2, 3 and 7 parts, summarizes each part as a
     /// partial (encoded and decoded), merges them in several orders, and compares with the whole.
     @Test(arguments: ["hatchet-sample-mongod-6.0.11.log.gz", "awslabs-mongod-3.6.17.log", "mtools-mongod-2.2.5.log",
-                      "oom-timeline/mongod.log"])
+                      "oom-timeline/mongod.log", "replset-roles/db1.log"])
     func partsMergedInAnyOrderEqualTheWhole(fixture: String) throws {
         let bytes = try decodedFixture(fixture)
         let rules = RuleSet(try ShippedRules.load())

@@ -3,6 +3,9 @@ public struct InputAccounting: Sendable {
     public var path: String
     /// Host the input's events are attributed to (`--host`, else the file name); nil for stdin.
     public var host: String?
+    /// The `host:port` the input's first startup line gave (the name `host` becomes at the end of
+    /// a run; see `RunSummary.relabelHosts`).
+    public var loggedHost: String?
     public var format: String = "unknown"
     public var lines: Int64 = 0
     /// Lines recognized by a parser, slow-operation lines included.
@@ -21,7 +24,7 @@ public struct InputAccounting: Sendable {
 
     public init(path: String) { self.path = path }
 
-    public var skippedTotal: Int64 { skipped.values.reduce(0, +) }
+    public var skippedTotal: Int64 { skipped.values.reduce(0) { $0.addingSaturated($1) } }
     public var balanced: Bool { lines == recognized + skippedTotal }
 
     public mutating func count(_ outcome: LineOutcome) {

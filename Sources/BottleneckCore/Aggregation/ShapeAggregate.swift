@@ -135,6 +135,14 @@ public final class ShapeAggregate {
     /// docsExamined / nreturned (nreturned 0 counts as 1, so a scan returning nothing still ranks).
     public var examinedRatio: Double { Double(docsExamined) / Double(max(nreturned, 1)) }
 
+    /// Renames hosts in the per-host counts (counts of two names that become one add up).
+    func relabelHosts(_ names: [String: String]) {
+        guard !hosts.isEmpty, hosts.keys.contains(where: { names[$0] != nil }) else { return }
+        var renamed: [String: Int64] = [:]
+        for (k, v) in hosts { renamed[names[k] ?? k, default: 0] &+= v }
+        hosts = renamed
+    }
+
     /// A copy with the same fields (merging into an empty aggregate).
     func copy() -> ShapeAggregate {
         let c = ShapeAggregate(namespace: namespace, operation: operation, shape: shape)

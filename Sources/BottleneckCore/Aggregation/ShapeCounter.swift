@@ -25,18 +25,22 @@ public enum ShapeCounter: Int, CaseIterable, Sendable {
     case replanned
     case truncated
     case errors
+    /// Operations that ran while the member was primary / secondary (`SlowOperation.role`).
+    /// New counters go last: partials written before them are still read (missing ones are 0).
+    case onPrimary
+    case onSecondary
 
     public enum Merge: Sendable { case sum, max }
 
     /// Number of counters (the size of `ShapeAggregate`'s inline storage).
-    public static let cardinality = 17
+    public static let cardinality = 19
 
     public var merge: Merge {
         switch self {
         case .yieldsMax: return .max
         case .count, .durationTotal, .yieldsTotal, .keysExamined, .docsExamined, .nreturned, .reslen,
              .lockWaitMicros, .lockHeldMicros, .storageTimeReadingMicros, .hasSortStage, .usedDisk,
-             .fromMultiPlanner, .replanned, .truncated, .errors:
+             .fromMultiPlanner, .replanned, .truncated, .errors, .onPrimary, .onSecondary:
             return .sum
         }
     }
@@ -61,6 +65,8 @@ public enum ShapeCounter: Int, CaseIterable, Sendable {
         case .replanned: return "replanned"
         case .truncated: return "truncatedLines"
         case .errors: return "errors"
+        case .onPrimary: return "onPrimary"
+        case .onSecondary: return "onSecondary"
         }
     }
 
@@ -84,6 +90,8 @@ public enum ShapeCounter: Int, CaseIterable, Sendable {
         case .replanned: return op.replanned == true ? 1 : nil
         case .truncated: return op.truncated ? 1 : nil
         case .errors: return op.errName != nil || op.errCode != nil ? 1 : nil
+        case .onPrimary: return op.role == .primary ? 1 : nil
+        case .onSecondary: return op.role == .secondary ? 1 : nil
         }
     }
 
@@ -97,7 +105,7 @@ public enum ShapeCounter: Int, CaseIterable, Sendable {
 
 /// Fixed-size storage of every `ShapeCounter` (no heap allocation per aggregate).
 public struct ShapeCounters: Sendable, Equatable {
-    var values: InlineArray<17, Int64> = .init(repeating: 0)
+    var values: InlineArray<19, Int64> = .init(repeating: 0)
     /// A sum reached `Int64.max` and was held there.
     public internal(set) var saturated = false
 

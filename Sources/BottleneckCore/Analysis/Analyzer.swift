@@ -103,13 +103,24 @@ public final class Analyzer {
         paths[index] ?? (index < result.inputs.count ? result.inputs[index].path : "")
     }
 
-    /// The ingest loop of input `index`, with this run's sinks.
+    /// The ingest loop of input `index`, with this run's sinks. It starts in the member state
+    /// the previous input of the same host label ended in (rotated files given in order).
     func makeLoop(index: Int, accounting: InputAccounting, context: ParseContext) -> IngestLoop {
         paths[index] = accounting.path
         var sinks: [any EventSink] = [SummarySink(summary: result, host: accounting.host)]
         if let onEvent { sinks.append(ClosureSink(onEvent)) }
         return IngestLoop(input: index, accounting: accounting, context: context, parsers: options.parsers,
-                          filter: options.filter, summary: result, sinks: sinks, keepEdges: options.keepEdges)
+                          filter: options.filter, summary: result, sinks: sinks, keepEdges: options.keepEdges,
+                          fixedHost: options.host != nil, memberState: accounting.host.flatMap { memberStates[$0] })
+    }
+
+    /// Member state each host label's last input ended in.
+    private var memberStates: [String: String] = [:]
+
+    /// After an input's loop finished: remember its member state for the next input of its label.
+    func loopFinished(_ loop: IngestLoop) {
+        if let label = loop.accounting.host, let state = loop.memberState { memberStates[label] = state }
+        if let logged = loop.accounting.loggedHost, let state = loop.memberState { memberStates[logged] = state }
     }
 
     private func run(source: ByteSource, index: Int, accounting: InputAccounting,
@@ -132,6 +143,7 @@ public final class Analyzer {
             error = e.description
         }
         loop.finish(bytes: reader.consumed)
+        loopFinished(loop)
         if let error { result.inputs[index].error = error }
         forgetFileNameHost(index)
     }
@@ -139,7 +151,8 @@ public final class Analyzer {
     /// A host taken from a file name means nothing for a file without slow operations (a
     /// kern.log beside mongod.log is the same machine): such an input gets none.
     func forgetFileNameHost(_ index: Int) {
-        if options.host == nil, index < result.inputs.count, result.inputs[index].slowOps == 0 {
+        if options.host == nil, index < result.inputs.count, result.inputs[index].slowOps == 0,
+           result.inputs[index].loggedHost == nil {
             result.inputs[index].host = nil
         }
     }

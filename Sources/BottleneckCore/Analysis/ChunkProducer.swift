@@ -196,6 +196,9 @@ extension Event {
         case .oomKill(var k):
             k.source.line += n
             return .oomKill(k)
+        case .server(var e):
+            e.source.line += n
+            return .server(e)
         }
     }
 }

@@ -16,7 +16,9 @@ extension Analyzer {
         guard options.jobs > 1, !paths.isEmpty else {
             // Partial summaries are merged after the logs, as in the parallel path.
             var summaries: [(InputOpener.Opened, String)] = []
+            let first = result.inputs.count
             for p in paths { analyze(path: p, deferSummary: { summaries.append(($0, p)) }) }
+            result.relabelHosts(inputs: first..<result.inputs.count)
             for (opened, p) in summaries { mergeSummary(opened, path: p) }
             return
         }
@@ -93,6 +95,7 @@ extension Analyzer {
             consume(plan, index: base + i)
         }
         group.wait()
+        result.relabelHosts(inputs: base..<result.inputs.count)
         for plan in summaries { consume(plan, index: result.inputs.count) }
     }
 
@@ -154,6 +157,7 @@ extension Analyzer {
             }
         }
         loop.finish(bytes: consumed, format: names.isEmpty ? "unknown" : LineDispatcher.formatSummary(names: names, lines: byFormat))
+        loopFinished(loop)
         if let error { result.inputs[index].error = error }
         forgetFileNameHost(index)
     }

@@ -41,10 +41,29 @@ public final class IngestLoop {
     let rules: RuleRun?
     private let transforms: [any EventTransform]
 
+    /// The host events are attributed to: `--host` (`fixedHost`), else the host the log's first
+    /// startup line names (from that line on; `RunSummary.relabelHosts` moves earlier events at
+    /// the end of a run), else the file name given in `accounting.host`.
+    public private(set) var host: String?
+    private let fixedHost: Bool
+    /// Partial runs: operations before the first state transition wait for their role.
+    private let keepEdges: Bool
+    private var pendingRole: (host: String, fromMillis: Int64, shapes: [UInt64: Int64])?
+    /// The member state in force (the last state transition read) and its role.
+    public private(set) var memberState: String?
+    private var role: MemberRole?
+
     public init(input: Int, accounting: InputAccounting, context: ParseContext, parsers: [ParserFactory],
-                filter: EventFilter, summary: RunSummary, sinks: [any EventSink], keepEdges: Bool = false) {
+                filter: EventFilter, summary: RunSummary, sinks: [any EventSink], keepEdges: Bool = false,
+                fixedHost: Bool = false, memberState: String? = nil) {
         self.input = input
         self.accounting = accounting
+        // A restored tail input goes on under the name its log gave.
+        self.host = fixedHost ? accounting.host : (accounting.loggedHost ?? accounting.host)
+        self.fixedHost = fixedHost
+        self.keepEdges = keepEdges
+        self.memberState = memberState
+        self.role = ServerEvent.role(ofState: memberState)
         self.summary = summary
         self.dispatcher = LineDispatcher(context: context, factories: parsers)
         self.filter = filter
@@ -97,9 +116,57 @@ public final class IngestLoop {
     // MARK: - events
 
     /// An event as a parser emitted it: through the transforms, the filters and the sinks.
-    public func emit(_ event: Event) {
-        if case .slowOperation(let op) = event, op.timestamp == nil { accounting.unreadableTimestamps += 1 }
-        pass(event, from: 0)
+    public func emit(_ event: consuming Event) {
+        switch consume event {
+        case .slowOperation(var op):
+            if op.timestamp == nil { accounting.unreadableTimestamps += 1 }
+            op.host = host
+            op.role = role
+            if keepEdges, memberState == nil, let h = host, let t = op.timestamp { holdRole(op.shape.id, host: h, millis: t.millis) }
+            pass(.slowOperation(op), from: 0)
+        case .server(var e):
+            attribute(&e)
+            pass(.server(e), from: 0)
+        case let other:
+            pass(other, from: 0)
+        }
+    }
+
+    /// A startup line names the host (unless `--host` did); a state transition sets the role.
+    /// Every server event is then attributed to the host, like the operations.
+    private func attribute(_ e: inout ServerEvent) {
+        switch e.kind {
+        case .startup:
+            if !fixedHost, accounting.loggedHost == nil, let h = e.host {
+                accounting.loggedHost = h
+                host = h
+            }
+            releasePendingRole()
+            memberState = ServerEvent.startupState
+            role = ServerEvent.role(ofState: memberState)
+        case .stateChange:
+            releasePendingRole()
+            memberState = e.newState
+            role = ServerEvent.role(ofState: e.newState)
+        case .options:
+            break
+        }
+        e.host = host
+    }
+
+    private func holdRole(_ shape: UInt64, host: String, millis: Int64) {
+        if let p = pendingRole, p.host != host { releasePendingRole() }
+        if pendingRole == nil { pendingRole = (host, millis, [:]) }
+        pendingRole!.fromMillis = min(pendingRole!.fromMillis, millis)
+        pendingRole!.shapes[shape, default: 0] &+= 1
+    }
+
+    private func releasePendingRole() {
+        if let p = pendingRole {
+            let shapes = p.shapes.sorted { $0.key < $1.key }.map { PendingRole.ShapeCount(id: $0.key, count: $0.value) }
+            summary.pendingRoles.append(PendingRole(host: p.host, input: input, fromMillis: p.fromMillis, shapes: shapes))
+        }
+        pendingRole = nil
     }
 
     private func pass(_ event: Event, from t: Int) {
@@ -127,6 +194,7 @@ public final class IngestLoop {
     /// summary (appended, or in place when the summary already lists this input).
     public func finish(bytes: Int64? = nil, format: String? = nil) {
         flush()
+        releasePendingRole()
         for t in transforms { t.book(into: summary) }
         if let bytes { accounting.bytes = bytes }
         accounting.format = format ?? dispatcher.formatSummary
@@ -155,10 +223,12 @@ public final class SummarySink: EventSink {
     public func consume(_ event: Event) {
         switch event {
         case .slowOperation(let op):
-            summary.shapes.add(op, host: host)
+            summary.shapes.add(op, host: op.host ?? host)
             summary.timeline.add(op)
         case .oomKill(let k):
             summary.oom.add(k)
+        case .server(let e):
+            if let h = e.host ?? host { summary.members.record(e, host: h) }
         }
     }
 }

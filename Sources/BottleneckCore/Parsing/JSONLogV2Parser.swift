@@ -58,7 +58,13 @@ public final class JSONLogV2Parser: LineParser {
             case 2 where s[k.start] == 0x69 && s[k.start + 1] == 0x64: // id
                 guard let (id, e, inRange) = s.number(v) else { return .skipped(.malformedJSON) }
                 if !inRange { return .skipped(.numberOutOfRange) }
-                if id != JSONLogV2Parser.slowQueryId { return .recognized }
+                if id != JSONLogV2Parser.slowQueryId {
+                    if let kind = ServerLines.logv2Kind(id),
+                       let e = ServerLines.logv2Event(s, kind: kind, input: context.input, lineNumber: lineNumber) {
+                        emit(.server(e))
+                    }
+                    return .recognized
+                }
                 env.isSlow = true
                 end = e
             case 3 where s.equals(k.start, k.end, "ctx"):

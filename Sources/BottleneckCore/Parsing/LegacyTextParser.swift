@@ -53,7 +53,13 @@ public final class LegacyTextParser: LineParser {
         if let h = LegacyHeader.parse(line) {
             // Every ctime line moves the year along (a rollover may fall between two operations).
             if h.timestamp == nil, let c = h.ctime { trackYear(month: c.month) }
-            guard let head = LegacyTextParser.opHead(line, h.message) else { return .recognized }
+            guard let head = LegacyTextParser.opHead(line, h.message) else {
+                if let e = ServerLines.legacyEvent(line, message: h.message, input: context.input, lineNumber: lineNumber,
+                                                   timestamp: timestamp(h)) {
+                    emit(.server(e))
+                }
+                return .recognized
+            }
             guard let op = event(line, lineNumber: lineNumber, header: h, head: head) else { return .skipped(.numberOutOfRange) }
             emit(.slowOperation(op))
             return .slowOperation

@@ -57,6 +57,28 @@ public struct JSONReporter: Reporter {
             }
             w.endArray()
         }
+        if !report.members.isEmpty {
+            w.beginArray("members")
+            for (host, h) in report.members.byHost.sorted(by: { $0.key < $1.key }) {
+                w.beginObject()
+                w.string("host", host)
+                w.string("replicaSet", h.replicaSet)
+                w.int("startups", Int64(h.startups.count))
+                w.string("state", h.lastState)
+                w.beginArray("transitions")
+                for t in h.transitions {
+                    w.beginObject()
+                    w.string("time", t.millis.map { Timestamp(millis: $0).iso8601 })
+                    w.string("state", t.state)
+                    w.string("from", t.oldState)
+                    w.endObject()
+                }
+                w.endArray()
+                w.int("droppedTransitions", h.droppedTransitions)
+                w.endObject()
+            }
+            w.endArray()
+        }
         w.string("sort", report.sort.rawValue)
         w.beginArray("shapes")
         for (rank, s) in report.shapes.enumerated() {
@@ -147,6 +169,12 @@ public struct JSONReporter: Reporter {
         w.int("errors", s.errors)
         w.string("firstSeen", s.firstSeen?.iso8601)
         w.string("lastSeen", s.lastSeen?.iso8601)
+        if s.counters[.onPrimary] > 0 || s.counters[.onSecondary] > 0 {
+            w.beginObject("roles")
+            w.int("primary", s.counters[.onPrimary])
+            w.int("secondary", s.counters[.onSecondary])
+            w.endObject()
+        }
         w.beginObject("slowest")
         w.int("durationMs", s.slowestMillis)
         w.string("time", s.slowestTime?.iso8601)

@@ -73,8 +73,21 @@ public struct NDJSONEventWriter: EventReporter {
             w.bool("truncated", op.truncated)
             w.string("errName", op.errName)
             w.int("errCode", op.errCode)
+            w.string("host", op.host)
+            w.string("role", op.role?.rawValue)
         case .oomKill(let k):
             OOMEventFields.writeEvent(k, inputPath: inputPath, to: &w)
+        case .server(let e):
+            w.string("event", "server")
+            w.string("kind", e.kind.rawValue)
+            w.string("ts", e.timestamp?.iso8601)
+            w.string("file", inputPath)
+            w.int("line", e.source.line)
+            w.string("format", e.format)
+            w.string("host", e.host)
+            w.string("replicaSet", e.replicaSet)
+            w.string("newState", e.newState)
+            w.string("oldState", e.oldState)
         }
         w.endObject()
         return w.bytes

@@ -46,6 +46,8 @@ public struct Report {
     public var maxCountError: Int64
     /// Kernel OOM kills, crash loops and the slow-operation timeline (issue 4).
     public var oom: OOMSection
+    /// Replica-set members as the logs named them (host, set, state transitions).
+    public var members: Members
 
     /// `summary` is kept as given (mergeable); the report counts its pending edge twins
     /// (`RunSummary.settled`).
@@ -62,6 +64,7 @@ public struct Report {
         self.maxShapes = result.shapes.maxShapes
         self.maxCountError = result.shapes.maxCountError
         self.oom = OOMSection(result: result)
+        self.members = result.members
         self.shapes = Findings.rank(result, by: sort)
         self.rules = Findings.rules(result, ranked: self.shapes)
     }
@@ -93,10 +96,11 @@ public struct Report {
         return operations / Int64(k)
     }
 
-    public var totalLines: Int64 { inputs.reduce(0) { $0 + $1.lines } }
-    public var totalSlowOps: Int64 { inputs.reduce(0) { $0 + $1.slowOps } }
-    public var totalRecognized: Int64 { inputs.reduce(0) { $0 + $1.recognized } }
-    public var totalSkipped: Int64 { inputs.reduce(0) { $0 + $1.skippedTotal } }
+    // Saturating: a merged partial's counts come from a file, not from this process.
+    public var totalLines: Int64 { inputs.reduce(0) { $0.addingSaturated($1.lines) } }
+    public var totalSlowOps: Int64 { inputs.reduce(0) { $0.addingSaturated($1.slowOps) } }
+    public var totalRecognized: Int64 { inputs.reduce(0) { $0.addingSaturated($1.recognized) } }
+    public var totalSkipped: Int64 { inputs.reduce(0) { $0.addingSaturated($1.skippedTotal) } }
     public var skippedByReason: [SkipReason: Int64] {
         var m: [SkipReason: Int64] = [:]
         for i in inputs { for (k, v) in i.skipped { m[k, default: 0] += v } }

@@ -44,6 +44,18 @@ public struct TableReporter: Reporter {
                           width: options.width, bold: bold, reset: reset)
         }
 
+        if !report.members.isEmpty {
+            let g = TableReporter.group
+            out += "\n\(bold)Replica-set members\(reset) (as their logs name them)\n"
+            let rows = report.members.byHost.sorted(by: { $0.key < $1.key }).map { host, h -> [String] in
+                let last = h.transitions.last.map { t in (t.millis.map { OOMTableSection.shortTime(Timestamp(millis: $0)) } ?? "-") } ?? "-"
+                return [host, h.replicaSet ?? "-", h.lastState ?? "-", g(Int64(h.transitions.count).addingSaturated(h.droppedTransitions)),
+                        g(Int64(h.startups.count)), last]
+            }
+            out += layout(headers: ["host", "replica set", "state", "transitions", "startups", "last change"], rows: rows,
+                          width: options.width, bold: bold, reset: reset)
+        }
+
         out += OOMTableSection.render(report.oom, options: options)
 
         // Footer: accounting.

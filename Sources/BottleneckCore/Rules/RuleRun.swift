@@ -94,6 +94,8 @@ public final class RuleRun {
             }
         case .oomKill(let kill):
             observeKill(kill)
+        case .server:
+            break
         }
     }
 

@@ -19,12 +19,14 @@ public struct SourceLocation: Sendable, Hashable, Codable {
 public enum Event: Sendable {
     case slowOperation(SlowOperation)
     case oomKill(OOMKill)
+    case server(ServerEvent)
 
     /// Where the event was logged.
     public var source: SourceLocation {
         switch self {
         case .slowOperation(let op): return op.source
         case .oomKill(let kill): return kill.source
+        case .server(let e): return e.source
         }
     }
 
@@ -32,6 +34,7 @@ public enum Event: Sendable {
         switch self {
         case .slowOperation(let op): return op.timestamp
         case .oomKill(let kill): return kill.timestamp
+        case .server(let e): return e.timestamp
         }
     }
 }

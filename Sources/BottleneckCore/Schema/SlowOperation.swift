@@ -79,6 +79,11 @@ public struct SlowOperation: Sendable, Codable {
     public var errName: String?
     public var errCode: Int64?
 
+    // Attribution (set by the ingest loop, not the parser): the host the operation ran on and
+    // the replica-set role in force at its time (nil until the log names one).
+    public var host: String?
+    public var role: MemberRole?
+
     public init(
         format: String, source: SourceLocation, namespace: String, operation: String,
         shape: QueryShape, durationMillis: Int64

@@ -16,6 +16,23 @@ public struct PendingStatement: Codable, Sendable {
     public var millis: Int64
 }
 
+/// Operations a partial run read before its part's first member-state transition: their role
+/// is the state in force when the part began, which an earlier part of the same log may hold.
+/// Resolved when a report is made (`settled`), from the merged members' transitions.
+public struct PendingRole: Codable, Sendable {
+    public var host: String
+    /// The input (part) the operations came from, and the time of the first of them.
+    public var input: Int
+    public var fromMillis: Int64
+    /// Operations per shape id, by id (a stable encoding).
+    public var shapes: [ShapeCount]
+
+    public struct ShapeCount: Codable, Sendable {
+        public var id: UInt64
+        public var count: Int64
+    }
+}
+
 extension RunSummary {
     /// Pairs pending twins with pending statements of the same host, connection, collection and
     /// kind, one to one, oldest statement first, when the statement is no earlier than the twin's
@@ -56,11 +73,27 @@ extension RunSummary {
         foldedWriteTwins = foldedWriteTwins.addingSaturated(folded)
     }
 
+    /// Gives operations of a pending role the role of the last transition another part logged
+    /// for their host at or before their time (none: they stay without a role, as in one run).
+    func resolvePendingRoles() {
+        for p in pendingRoles {
+            let state = members.byHost[p.host]?.transitions.last { $0.source.input != p.input && ($0.millis ?? .max) <= p.fromMillis }?.state
+            let counter: ShapeCounter
+            switch ServerEvent.role(ofState: state) {
+            case .primary?: counter = .onPrimary
+            case .secondary?: counter = .onSecondary
+            default: continue
+            }
+            for s in p.shapes { shapes.byId[s.id]?.counters.combine(counter, s.count) }
+        }
+        pendingRoles = []
+    }
+
     /// The summary as a report shows it: pending twins that found no statement are counted as
     /// the operations they are. Returns `self` when nothing is pending, else a settled copy (the
     /// summary itself stays mergeable).
     public func settled() -> RunSummary {
-        guard !pendingTwins.isEmpty || !pendingStatements.isEmpty else { return self }
+        guard !pendingTwins.isEmpty || !pendingStatements.isEmpty || !pendingRoles.isEmpty else { return self }
         let copy: RunSummary
         do { copy = try SummaryCoding.decode(SummaryCoding.encode(self), rules: rules?.set) } catch { return self }
         copy.pairPendingEdges()
@@ -73,6 +106,7 @@ extension RunSummary {
         }
         copy.pendingTwins = []
         copy.pendingStatements = []
+        copy.resolvePendingRoles()
         return copy
     }
 }

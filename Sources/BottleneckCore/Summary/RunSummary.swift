@@ -19,10 +19,13 @@ public final class RunSummary {
     public let oom = OOMAggregator()
     public let timeline = Timeline()
     public var foldedWriteTwins: Int64 = 0
+    /// Replica-set members named by the logs: set name, restarts, state transitions per host.
+    public internal(set) var members = Members()
     /// Partial runs only: write twins and statements at the edges of a part, paired when parts
     /// are merged (PendingEdges.swift).
     public internal(set) var pendingTwins: [PendingTwin] = []
     public internal(set) var pendingStatements: [PendingStatement] = []
+    public internal(set) var pendingRoles: [PendingRole] = []
     /// Rule evaluation state, when the options carry rules.
     public var rules: RuleRun?
     /// Versions of the tool and normalizer that produced the summary (a merged summary keeps the first).
@@ -52,8 +55,10 @@ public final class RunSummary {
         oom.merge(o.oom)
         timeline.merge(o.timeline)
         foldedWriteTwins = foldedWriteTwins.addingSaturated(o.foldedWriteTwins)
+        members.merge(o.members)
         pendingTwins += o.pendingTwins
         pendingStatements += o.pendingStatements
+        pendingRoles += o.pendingRoles
         pairPendingEdges()
         if let r = o.rules {
             if let mine = rules { mine.merge(r) } else { rules = r }
@@ -66,8 +71,38 @@ public final class RunSummary {
         for a in shapes.byId.values { a.shiftInputs(by: n) }
         shapes.other?.shiftInputs(by: n)
         oom.shiftInputs(by: n)
+        members.shiftInputs(by: n)
         rules?.shiftInputs(by: n)
         for i in pendingTwins.indices { pendingTwins[i].operation.source.input += n }
+        for i in pendingRoles.indices { pendingRoles[i].input += n }
+    }
+}
+
+extension RunSummary {
+    /// End of a run: an input whose log named its host (`loggedHost`) was read under its file
+    /// name until that line; every event of that file-name label moves to the logged name, so
+    /// rotated files of one server (only one of them holds the startup line) and the lines
+    /// before a startup all count for the host the server named. A label whose inputs named
+    /// different hosts is left as it is. Returns the renames made.
+    @discardableResult
+    public func relabelHosts(inputs range: Range<Int>? = nil) -> [String: String] {
+        var names: [String: String] = [:]
+        var conflicting: Set<String> = []
+        for i in range ?? inputs.indices {
+            guard let label = inputs[i].host, let logged = inputs[i].loggedHost, label != logged else { continue }
+            if let seen = names[label], seen != logged { conflicting.insert(label) }
+            names[label] = logged
+        }
+        for c in conflicting { names[c] = nil }
+        guard !names.isEmpty else { return [:] }
+        for i in inputs.indices { if let label = inputs[i].host, let to = names[label] { inputs[i].host = to } }
+        for a in shapes.byId.values { a.relabelHosts(names) }
+        shapes.other?.relabelHosts(names)
+        members.relabel(names)
+        for i in pendingTwins.indices { if let h = pendingTwins[i].host, let to = names[h] { pendingTwins[i].host = to } }
+        for i in pendingStatements.indices { if let h = pendingStatements[i].host, let to = names[h] { pendingStatements[i].host = to } }
+        for i in pendingRoles.indices { if let to = names[pendingRoles[i].host] { pendingRoles[i].host = to } }
+        return names
     }
 }
 

@@ -11,8 +11,9 @@ import Foundation
 public enum SummaryCoding {
     /// First bytes of a partial-summary file (PNG-style: a high byte, a name, CR LF).
     public static let magic: [UInt8] = [0x89] + Array("BNSUM".utf8) + [0x0D, 0x0A]
-    /// Version of the frame layout. 1: this layout.
-    public static let formatVersion: UInt8 = 1
+    /// Version of the frame layout. 2 adds the replica-set members after the pending edges; 1 is
+    /// still read (no members).
+    public static let formatVersion: UInt8 = 2
     /// Version of one shape record (2 adds every `ShapeCounter`; 1 was the checkpoint record of
     /// the first `tail --state` stores, still read).
     static let shapeVersion: UInt8 = 2
@@ -52,7 +53,8 @@ public enum SummaryCoding {
         w.blob(json(OOMState(events: s.oom.events, duplicates: s.oom.duplicates)))
         w.bool(s.rules != nil)
         if let r = s.rules { w.blob(json(r.state)) }
-        w.blob(json(EdgeState(twins: s.pendingTwins, statements: s.pendingStatements)))
+        w.blob(json(EdgeState(twins: s.pendingTwins, statements: s.pendingStatements, roles: s.pendingRoles)))
+        w.blob(json(s.members))
         drain(&w)
         w.u64(h.value)
         w.drain(into: sink)
@@ -69,7 +71,7 @@ public enum SummaryCoding {
         var r = ByteReader(bytes, limit: bytes.count - 8)
         for _ in magic { _ = try r.u8() }
         let version = try r.u8()
-        guard version == formatVersion else {
+        guard version == formatVersion || version == 1 else {
             throw DecodeError(version > formatVersion
                 ? "partial format version \(version) is newer than this build reads (\(formatVersion)); upgrade bottleneck"
                 : "partial format version \(version) is not supported")
@@ -99,6 +101,8 @@ public enum SummaryCoding {
         let edges: EdgeState = try unjson(try r.blob())
         s.pendingTwins = edges.twins
         s.pendingStatements = edges.statements
+        s.pendingRoles = edges.roles ?? []
+        if version >= 2 { s.members = try unjson(try r.blob()) }
         guard r.atEnd else { throw DecodeError("trailing bytes after the summary") }
         return s
     }
@@ -106,6 +110,8 @@ public enum SummaryCoding {
     struct EdgeState: Codable {
         var twins: [PendingTwin]
         var statements: [PendingStatement]
+        /// Format 2 (absent in format 1).
+        var roles: [PendingRole]?
     }
 
     struct OOMState: Codable {
@@ -205,10 +211,11 @@ public enum SummaryCoding {
         let a = ShapeAggregate(namespace: ns, operation: op, shape: QueryShape(text: text, id: id, isTruncated: truncated))
         a.countError = try r.svarint()
         let n = try r.varint()
-        guard n == ShapeCounter.allCases.count else {
-            throw DecodeError("shape record has \(n) counters, this build has \(ShapeCounter.allCases.count)")
+        // Counters are only ever appended: an older record has fewer (the rest stay 0).
+        guard n <= ShapeCounter.allCases.count else {
+            throw DecodeError("shape record has \(n) counters, this build knows \(ShapeCounter.allCases.count); upgrade bottleneck")
         }
-        for c in ShapeCounter.allCases { a.counters[c] = try r.svarint() }
+        for c in ShapeCounter.allCases.prefix(n) { a.counters[c] = try r.svarint() }
         a.counters.saturated = try r.bool()
         a.histogram = try decodeHistogram(&r)
         for _ in 0..<(try r.count()) { let k = try r.string(); a.plans[k] = try r.svarint() }
@@ -292,12 +299,14 @@ public enum SummaryCoding {
         return a
     }
 
-    static let accountingVersion: UInt8 = 2
+    /// 3 adds the logged host after the host.
+    static let accountingVersion: UInt8 = 3
 
     static func encode(_ a: InputAccounting, _ w: inout ByteWriter) {
         w.u8(accountingVersion)
         w.string(a.path)
         w.optionalString(a.host)
+        w.optionalString(a.loggedHost)
         w.string(a.format)
         for v in [a.lines, a.recognized, a.slowOps, a.bytes, a.filteredOut, a.unreadableTimestamps] { w.svarint(v) }
         w.bool(a.isGzip)
@@ -318,9 +327,10 @@ public enum SummaryCoding {
             for _ in 0..<(try r.count()) { let k = try r.string(); a.skipped[SkipReason(k)] = try r.i64() }
             return a
         }
-        guard version == accountingVersion else { throw DecodeError("unknown accounting record version \(version)") }
+        guard version == accountingVersion || version == 2 else { throw DecodeError("unknown accounting record version \(version)") }
         var a = InputAccounting(path: try r.string())
         a.host = try r.optionalString()
+        if version >= 3 { a.loggedHost = try r.optionalString() }
         a.format = try r.string()
         a.lines = try r.svarint(); a.recognized = try r.svarint(); a.slowOps = try r.svarint()
         a.bytes = try r.svarint(); a.filteredOut = try r.svarint(); a.unreadableTimestamps = try r.svarint()

@@ -115,6 +115,8 @@ public final class Tailer {
             case .oomKill(let k):
                 if k.killed { live.metrics.observeOOM(process: k.processName) }
                 live.noteOOMKill(k, file: path)
+            case .server:
+                break
             }
             onEvent?(kept, path)
         }
@@ -122,7 +124,8 @@ public final class Tailer {
         let accounting = live.result.inputs[index]
         let loop = IngestLoop(input: index, accounting: accounting, context: context, parsers: options.parsers,
                               filter: options.filter, summary: live.result,
-                              sinks: [SummarySink(summary: live.result, host: accounting.host), liveSink])
+                              sinks: [SummarySink(summary: live.result, host: accounting.host), liveSink],
+                              fixedHost: options.host != nil)
         loops.append(loop)
         lastLineAt.append(0)
         flushedAt.append(0)

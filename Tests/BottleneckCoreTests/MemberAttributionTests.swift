@@ -1,0 +1,141 @@
+import Testing
+import Foundation
+import BottleneckCore
+import BottleneckTestSupport
+
+/// Host and replica-set role from the logs themselves: the startup line names the host
+/// (`host:port`), the options line the set, state transitions the role each operation ran under.
+@Suite struct MemberAttributionTests {
+    let fixture = "replset-roles/db1.log"
+
+    func json(_ args: [String]) throws -> [String: Any] {
+        let r = try runBottleneck(["analyze", "--format", "json", "--quiet", "--top", "1000"] + args)
+        #expect(r.status == 0, "\(r.stderr)")
+        return try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+    }
+
+    func roleTotals(_ report: [String: Any]) -> (primary: Int, secondary: Int, operations: Int) {
+        var p = 0, s = 0, n = 0
+        for shape in report["shapes"] as? [[String: Any]] ?? [] {
+            n += shape["count"] as? Int ?? 0
+            if let r = shape["roles"] as? [String: Any] {
+                p += r["primary"] as? Int ?? 0
+                s += r["secondary"] as? Int ?? 0
+            }
+        }
+        return (p, s, n)
+    }
+
+    /// The logv2 excerpt: startup (4615611), options (21951), STARTUP2 → SECONDARY, then PRIMARY
+    /// half-way (21358). Every operation gets the role in force at its time: the operations
+    /// stamped before the step-up count as secondary, the rest as primary.
+    @Test func logv2StartupAndTransitionsAttributeHostAndRole() throws {
+        let report = try json([fixturePath(fixture)])
+        let members = try #require(report["members"] as? [[String: Any]])
+        #expect(members.count == 1)
+        #expect(members[0]["host"] as? String == "db1.example.net:27017")
+        #expect(members[0]["replicaSet"] as? String == "rs0")
+        #expect(members[0]["state"] as? String == "PRIMARY")
+        #expect((members[0]["transitions"] as? [[String: Any]])?.compactMap { $0["state"] as? String } == ["STARTUP", "STARTUP2", "SECONDARY", "PRIMARY"])
+        #expect(report["hosts"] == nil, "one host: no per-host section")
+
+        // The step-up time, and the operations' own times from the event stream.
+        let text = try String(contentsOfFile: fixturePath(fixture), encoding: .utf8)
+        let step = try #require(text.split(separator: "\n").first { $0.contains("\"newState\":\"PRIMARY\"") })
+        let stepTime = String(step.split(separator: "\"")[5])  // {"t":{"$date":"…"
+        let stepMillis = try #require(isoMillis(stepTime))
+        let nd = try runBottleneck(["analyze", "--format", "ndjson", "--quiet", fixturePath(fixture)])
+        var before = 0, after = 0, roles: [String: Int] = [:]
+        for l in nd.stdout.split(separator: "\n") {
+            let e = try #require(try JSONSerialization.jsonObject(with: Data(l.utf8)) as? [String: Any])
+            guard e["event"] as? String == "slowOperation" else { continue }
+            #expect(e["host"] as? String == "db1.example.net:27017")
+            let t = try #require(isoMillis(e["ts"] as? String ?? ""))
+            if t < stepMillis { before += 1 } else { after += 1 }
+            roles[e["role"] as? String ?? "none", default: 0] += 1
+        }
+        #expect(before > 10 && after > 10)
+        #expect(roles == ["secondary": before, "primary": after])
+        let totals = roleTotals(report)
+        #expect(totals.operations == before + after)
+        #expect(totals.secondary == before && totals.primary == after)
+    }
+
+    /// Rotated files of one server, only the older holding the startup line: both are read under
+    /// the file-name label `mongod` and renamed to the logged host at the end; the newer file
+    /// starts in the state the older ended in, so every operation keeps its role.
+    @Test func rotatedFilesTakeTheLoggedHostAndCarryTheRole() throws {
+        let dir = try makeTempDirectory("member-rotated")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let lines = try String(contentsOfFile: fixturePath(fixture), encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false)
+        let cut = lines.count * 3 / 4  // past the step-up
+        try (lines[..<cut].joined(separator: "\n") + "\n").write(toFile: dir + "/mongod.log.1", atomically: true, encoding: .utf8)
+        try lines[cut...].joined(separator: "\n").write(toFile: dir + "/mongod.log", atomically: true, encoding: .utf8)
+        let whole = try json([fixturePath(fixture)])
+        for jobs in ["1", "2"] {
+            let split = try json(["--jobs", jobs, "--chunk-size", "65536", dir + "/mongod.log.1", dir + "/mongod.log"])
+            #expect(split["hosts"] == nil, "one host after the rename (jobs \(jobs))")
+            let members = try #require(split["members"] as? [[String: Any]])
+            #expect(members.map { $0["host"] as? String } == ["db1.example.net:27017"])
+            let a = roleTotals(split), b = roleTotals(whole)
+            #expect(a.primary == b.primary && a.secondary == b.secondary && a.operations == b.operations, "jobs \(jobs)")
+        }
+        // Without the older file the newer one has neither host nor role.
+        let alone = try json([dir + "/mongod.log"])
+        #expect(alone["members"] == nil)
+        #expect(roleTotals(alone).primary == 0 && roleTotals(alone).secondary == 0)
+    }
+
+    /// `--host` wins over the log's own name; the roles still come from the log.
+    @Test func hostOptionOverridesTheLoggedName() throws {
+        let report = try json(["--host", "primary-a", fixturePath(fixture)])
+        let members = try #require(report["members"] as? [[String: Any]])
+        #expect(members.map { $0["host"] as? String } == ["primary-a"])
+        #expect(roleTotals(report).primary > 0)
+    }
+
+    /// Legacy text (2.2.5): `MongoDB starting : … port=27017 … host=capslock.local`, the options
+    /// line's replSet and 2.x `replSet STATE` lines.
+    @Test func legacyStartupOptionsAndStates() throws {
+        let nd = try runBottleneck(["analyze", "--format", "ndjson", "--quiet", fixturePath("mtools-mongod-2.2.5.log")])
+        var kinds: [String] = []
+        for l in nd.stdout.split(separator: "\n") where l.contains("\"event\":\"server\"") {
+            let e = try #require(try JSONSerialization.jsonObject(with: Data(l.utf8)) as? [String: Any])
+            #expect(e["host"] as? String == "capslock.local:27017")
+            kinds.append("\(e["kind"] as? String ?? "?") \(e["newState"] as? String ?? e["replicaSet"] as? String ?? "")")
+        }
+        #expect(kinds == ["startup ", "options replset", "stateChange STARTUP2", "stateChange SECONDARY",
+                          "stateChange PRIMARY", "stateChange SECONDARY"])
+        let report = try json([fixturePath("mtools-mongod-2.2.5.log")])
+        let t = roleTotals(report)
+        // 29 slow operations: the replSetInitiate before any state has no role.
+        #expect(t.operations == 29 && t.primary + t.secondary == 28)
+    }
+
+    /// The run summary keeps members and pending roles through a partial and a merge.
+    @Test func partialsOfOneMemberMergeTheirHistories() throws {
+        let dir = try makeTempDirectory("member-partials")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let lines = try String(contentsOfFile: fixturePath(fixture), encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false)
+        let cut = lines.count * 3 / 4
+        try (lines[..<cut].joined(separator: "\n") + "\n").write(toFile: dir + "/a.log", atomically: true, encoding: .utf8)
+        try lines[cut...].joined(separator: "\n").write(toFile: dir + "/b.log", atomically: true, encoding: .utf8)
+        for (log, part) in [("a.log", "a.part"), ("b.log", "b.part")] {
+            let r = try runBottleneck(["analyze", "--host", "db1", "--partial", dir + "/" + part, dir + "/" + log])
+            #expect(r.status == 0, "\(r.stderr)")
+        }
+        let m = try runBottleneck(["merge", "--format", "json", "--top", "1000", dir + "/b.part", dir + "/a.part"])
+        #expect(m.status == 0, "\(m.stderr)")
+        let merged = try #require(try JSONSerialization.jsonObject(with: Data(m.stdout.utf8)) as? [String: Any])
+        let whole = try json(["--host", "db1", fixturePath(fixture)])
+        let a = roleTotals(merged), b = roleTotals(whole)
+        #expect(a.primary == b.primary && a.secondary == b.secondary && a.operations == b.operations)
+        #expect((merged["members"] as? [[String: Any]])?.first?["state"] as? String == "PRIMARY")
+    }
+}
+
+private func isoMillis(_ s: String) -> Int64? {
+    let f = ISO8601DateFormatter()
+    f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+    return f.date(from: s).map { Int64(($0.timeIntervalSince1970 * 1000).rounded()) }
+}
