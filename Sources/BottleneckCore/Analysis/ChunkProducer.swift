@@ -186,6 +186,20 @@ enum ChunkProducer {
 }
 
 extension Event {
+    /// A worker's event as the input's loop replays it: lines moved down by `lineShift`, and an
+    /// operation stamped with the host and role in force (workers cannot know them).
+    func replayed(lineShift n: Int, attribution: Attribution) -> Event {
+        switch self {
+        case .slowOperation(var op):
+            op.source.line += n
+            op.host = attribution.host
+            op.role = attribution.role
+            return .slowOperation(op)
+        default:
+            return shiftingLines(by: n)
+        }
+    }
+
     /// The same event with its line numbers moved down by `n` (chunk → input line numbers).
     func shiftingLines(by n: Int) -> Event {
         guard n != 0 else { return self }

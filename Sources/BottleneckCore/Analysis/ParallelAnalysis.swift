@@ -143,7 +143,7 @@ extension Analyzer {
                     onProgress(index, task.file == nil ? batch.consumed : task.start + batch.consumed, plan.size)
                 }
                 guard let s = batch.summary else { continue }
-                for ev in s.finishEvents { loop.emit(ev.shiftingLines(by: lineBase)) }
+                for ev in s.finishEvents { loop.emitReplayed(ev, lineShift: lineBase) }
                 if names.isEmpty {
                     names = s.formatNames
                     byFormat = Array(repeating: 0, count: names.count)

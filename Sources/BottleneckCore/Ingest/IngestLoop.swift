@@ -44,14 +44,15 @@ public final class IngestLoop {
     /// The host events are attributed to: `--host` (`fixedHost`), else the host the log's first
     /// startup line names (from that line on; `RunSummary.relabelHosts` moves earlier events at
     /// the end of a run), else the file name given in `accounting.host`.
-    public private(set) var host: String?
+    public var host: String? { attribution.host }
+    /// Shared with the parsers (`ParseContext.attribution`), which stamp it on each operation.
+    private let attribution: Attribution
     private let fixedHost: Bool
     /// Partial runs: operations before the first state transition wait for their role.
     private let keepEdges: Bool
     private var pendingRole: (host: String, fromMillis: Int64, shapes: [UInt64: Int64])?
     /// The member state in force (the last state transition read) and its role.
     public private(set) var memberState: String?
-    private var role: MemberRole?
 
     public init(input: Int, accounting: InputAccounting, context: ParseContext, parsers: [ParserFactory],
                 filter: EventFilter, summary: RunSummary, sinks: [any EventSink], keepEdges: Bool = false,
@@ -59,11 +60,13 @@ public final class IngestLoop {
         self.input = input
         self.accounting = accounting
         // A restored tail input goes on under the name its log gave.
-        self.host = fixedHost ? accounting.host : (accounting.loggedHost ?? accounting.host)
+        attribution = Attribution(host: fixedHost ? accounting.host : (accounting.loggedHost ?? accounting.host),
+                                  role: ServerEvent.role(ofState: memberState))
         self.fixedHost = fixedHost
         self.keepEdges = keepEdges
         self.memberState = memberState
-        self.role = ServerEvent.role(ofState: memberState)
+        var context = context
+        context.attribution = attribution
         self.summary = summary
         self.dispatcher = LineDispatcher(context: context, factories: parsers)
         self.filter = filter
@@ -103,9 +106,14 @@ public final class IngestLoop {
     @inline(__always)
     func replay(_ bytes: UnsafeRawBufferPointer, number: Int, outcome: LineOutcome, events: ArraySlice<Event>, lineShift: Int) {
         rules?.beginLine(bytes, number: number, input: input)
-        for e in events { emit(e.shiftingLines(by: lineShift)) }
+        for e in events { emit(e.replayed(lineShift: lineShift, attribution: attribution)) }
         accounting.count(outcome)
         rules?.endLine()
+    }
+
+    /// An event a worker's parser emitted at the end of its chunk, replayed like a line's.
+    func emitReplayed(_ event: Event, lineShift: Int) {
+        emit(event.replayed(lineShift: lineShift, attribution: attribution))
     }
 
     /// A line counted under a reason without parsing (blank, too long, incomplete last line).
@@ -116,19 +124,18 @@ public final class IngestLoop {
     // MARK: - events
 
     /// An event as a parser emitted it: through the transforms, the filters and the sinks.
-    public func emit(_ event: consuming Event) {
-        switch consume event {
-        case .slowOperation(var op):
+    public func emit(_ event: Event) {
+        switch event {
+        case .slowOperation(let op):
+            // Parsers stamped host and role from `attribution` (replays did, in `replayed`).
             if op.timestamp == nil { accounting.unreadableTimestamps += 1 }
-            op.host = host
-            op.role = role
-            if keepEdges, memberState == nil, let h = host, let t = op.timestamp { holdRole(op.shape.id, host: h, millis: t.millis) }
-            pass(.slowOperation(op), from: 0)
+            if keepEdges, memberState == nil, let h = op.host, let t = op.timestamp { holdRole(op.shape.id, host: h, millis: t.millis) }
+            pass(event, from: 0)
         case .server(var e):
             attribute(&e)
             pass(.server(e), from: 0)
-        case let other:
-            pass(other, from: 0)
+        case .oomKill:
+            pass(event, from: 0)
         }
     }
 
@@ -139,15 +146,15 @@ public final class IngestLoop {
         case .startup:
             if !fixedHost, accounting.loggedHost == nil, let h = e.host {
                 accounting.loggedHost = h
-                host = h
+                attribution.host = h
             }
             releasePendingRole()
             memberState = ServerEvent.startupState
-            role = ServerEvent.role(ofState: memberState)
+            attribution.role = ServerEvent.role(ofState: memberState)
         case .stateChange:
             releasePendingRole()
             memberState = e.newState
-            role = ServerEvent.role(ofState: e.newState)
+            attribution.role = ServerEvent.role(ofState: e.newState)
         case .options:
             break
         }

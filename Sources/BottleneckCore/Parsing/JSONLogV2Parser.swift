@@ -146,6 +146,8 @@ public final class JSONLogV2Parser: LineParser {
         var op = SlowOperation(format: formatName, source: SourceLocation(input: context.input, line: lineNumber),
                                namespace: ns, operation: operation, shape: shape,
                                durationMillis: a.durationMillis ?? 0)
+        op.host = context.attribution?.host
+        op.role = context.attribution?.role
         if let t = env.t { op.timestamp = LogV2Date.parse(s, t.0, t.1) }
         if let r = env.s { op.severity = cache.string(s, r.0, r.1) }
         if let r = env.c { op.component = cache.string(s, r.0, r.1) }

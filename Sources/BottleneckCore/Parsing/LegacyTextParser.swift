@@ -54,8 +54,9 @@ public final class LegacyTextParser: LineParser {
             // Every ctime line moves the year along (a rollover may fall between two operations).
             if h.timestamp == nil, let c = h.ctime { trackYear(month: c.month) }
             guard let head = LegacyTextParser.opHead(line, h.message) else {
-                if let e = ServerLines.legacyEvent(line, message: h.message, input: context.input, lineNumber: lineNumber,
-                                                   timestamp: timestamp(h)) {
+                if ServerLines.mayStartLegacyEvent(line, h.message),
+                   let e = ServerLines.legacyEvent(line, message: h.message, input: context.input, lineNumber: lineNumber,
+                                                   timestamp: { self.timestamp(h) }) {
                     emit(.server(e))
                 }
                 return .recognized
@@ -193,6 +194,8 @@ public final class LegacyTextParser: LineParser {
         let (ns, operation, commandName, shape) = shapeOf(b, head: head, fields: f, truncated: cut)
         var op = SlowOperation(format: formatName, source: SourceLocation(input: context.input, line: lineNumber),
                                namespace: ns, operation: operation, shape: shape, durationMillis: head.duration)
+        op.host = context.attribution?.host
+        op.role = context.attribution?.role
         op.timestamp = timestamp(h)
         if let r = h.severity { op.severity = LegacyTextParser.str(b, r) }
         if let r = h.component { op.component = LegacyTextParser.str(b, r) }

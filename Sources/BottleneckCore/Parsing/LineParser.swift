@@ -45,6 +45,10 @@ public struct ParseContext: Sendable {
     /// Set when `defaultYear` was taken from the file's modification time (no `--year`): that
     /// instant, which no line of the file can be later than.
     public var yearFromModificationTime: Timestamp?
+    /// The host and role in force, as the ingest loop reading this input keeps them (parsers
+    /// stamp them on the operations they make; nil for `--jobs` workers, whose operations are
+    /// stamped when the loop replays them).
+    public var attribution: Attribution?
     public init(input: Int, path: String, defaultYear: Int? = nil, bootTime: Timestamp? = nil,
                 yearFromModificationTime: Timestamp? = nil) {
         self.input = input
@@ -90,4 +94,15 @@ extension ParserFactory {
     static let mongoDBTransforms: [(name: String, make: @Sendable () -> any EventTransform)] = [
         (WriteTwinFolder.name, { WriteTwinFolder() }),
     ]
+}
+
+/// The host and replica-set role an input's operations are attributed to at the current line.
+/// Owned by the input's `IngestLoop` and read by its parsers on the same thread.
+public final class Attribution: @unchecked Sendable {
+    public internal(set) var host: String?
+    public internal(set) var role: MemberRole?
+    init(host: String?, role: MemberRole?) {
+        self.host = host
+        self.role = role
+    }
 }

@@ -100,14 +100,23 @@ enum ServerLines {
 
     // MARK: legacy text
 
+    /// The first byte of every legacy server message (`M`, `o`, `t`, `r`): most lines stop here.
+    @inline(__always)
+    static func mayStartLegacyEvent(_ b: UnsafeRawBufferPointer, _ m: Int) -> Bool {
+        guard m < b.count else { return false }
+        let c = b[m]
+        return c == UInt8(ascii: "M") || c == UInt8(ascii: "o") || c == UInt8(ascii: "t") || c == UInt8(ascii: "r")
+    }
+
     /// The event of a legacy server line, from its message (after the `[context] `): 
     /// `MongoDB starting : pid=… port=N … host=NAME`, `options: { … replSet: "rs" … }` (or
     /// `replSetName: "rs"`), `transition to STATE[ from STATE]` (3.0-4.2) and 2.x `replSet STATE`.
     static func legacyEvent(_ b: UnsafeRawBufferPointer, message m: Int, input: Int, lineNumber: Int,
-                            timestamp: Timestamp?) -> ServerEvent? {
+                            timestamp: () -> Timestamp?) -> ServerEvent? {
         guard m < b.count else { return nil }
+        // The stamp is converted only for a line that is a server event.
         func event(_ kind: ServerEvent.Kind) -> ServerEvent {
-            ServerEvent(kind: kind, format: "legacy", source: SourceLocation(input: input, line: lineNumber), timestamp: timestamp)
+            ServerEvent(kind: kind, format: "legacy", source: SourceLocation(input: input, line: lineNumber), timestamp: timestamp())
         }
         switch b[m] {
         case UInt8(ascii: "M"):
