@@ -111,4 +111,31 @@ import Glibc
         #expect(notes.contains(HashNote(kind: .hashSpansShapes, hashKind: "queryHash", hashes: ["AAAA0002"], shapeIds: [idNum, idStr].sorted())))
         #expect(notes.count == 2)
     }
+
+    /// `ShapeCounters` loops by raw value up to `cardinality` (not `allCases`, which allocates):
+    /// the two must agree, or a new counter would be skipped by add and merge.
+    /// `ShapeCounters.add` lists the counters for speed; on an operation with every field set it
+    /// must give what the loop over `ShapeCounter.allCases` gives (a case left out fails here).
+    @Test func listedAddEqualsTheLoopOverEveryCounter() {
+        for role in [MemberRole.primary, .secondary] {
+            var op = SlowOperation(format: "test", source: SourceLocation(input: 0, line: 1), namespace: "db.c", operation: "find",
+                                   shape: QueryShape.make(namespace: "db.c", operation: "find", text: "filter {a: ?number}"), durationMillis: 7)
+            op.numYields = 3; op.keysExamined = 5; op.docsExamined = 11; op.nreturned = 2; op.reslen = 13
+            op.lockWaitMicros = 17; op.lockHeldMicros = 19; op.storageTimeReadingMicros = 23
+            op.hasSortStage = true; op.usedDisk = true; op.fromMultiPlanner = true; op.replanned = true
+            op.truncated = true; op.errCode = 50; op.role = role
+            var listed = ShapeCounters(), looped = ShapeCounters()
+            listed.add(op); listed.add(op)
+            looped.addByLoop(op); looped.addByLoop(op)
+            #expect(listed == looped)
+            for c in ShapeCounter.allCases where c != (role == .primary ? .onSecondary : .onPrimary) {
+                #expect(listed[c] != 0, "\(c) not added")
+            }
+        }
+    }
+
+    @Test func counterCardinalityCoversEveryCase() {
+        #expect(ShapeCounter.cardinality == ShapeCounter.allCases.count)
+        #expect(ShapeCounter.allCases.map(\.rawValue) == Array(0..<ShapeCounter.cardinality))
+    }
 }

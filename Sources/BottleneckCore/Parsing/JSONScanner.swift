@@ -262,6 +262,8 @@ public struct JSONScanner {
             return (overflow ? 0 : num, end, !overflow)
         }
         guard let (num, e, overflow) = plainNumber(at) else { return nil }
+        // The usual case: digits followed by the member's end.
+        if e < count, base[e] == 0x2C || base[e] == 0x7D { return (overflow ? 0 : num, e, !overflow) }
         // Consume whatever is left of the token (fraction, exponent).
         let tail = numberTail(e)
         var i = tail.end
@@ -318,17 +320,24 @@ public struct JSONScanner {
         if i < count && base[i] == 0x2D { negative = true; i += 1 }
         let start = i
         var v: Int64 = 0
-        var overflow = false
+        // Up to 18 digits cannot overflow: wrapping arithmetic, checked only for longer runs.
         while i < count {
             let d = base[i] &- 0x30
             if d > 9 { break }
-            let (m, o1) = v.multipliedReportingOverflow(by: 10)
-            let (a, o2) = m.addingReportingOverflow(Int64(d))
-            if o1 || o2 { overflow = true }
-            v = a
+            v = v &* 10 &+ Int64(d)
             i += 1
         }
         if i == start { return nil }
+        var overflow = false
+        if i - start > 18 {
+            v = 0
+            for k in start..<i {
+                let (m, o1) = v.multipliedReportingOverflow(by: 10)
+                let (a, o2) = m.addingReportingOverflow(Int64(base[k] &- 0x30))
+                if o1 || o2 { overflow = true }
+                v = a
+            }
+        }
         return (negative ? 0 &- v : v, i, overflow)
     }
 

@@ -20,32 +20,30 @@ public struct Timestamp: Sendable, Hashable, Comparable, Codable {
 
     /// Days from 1970-01-01 to the given civil date (proleptic Gregorian), H. Hinnant's algorithm.
     @inlinable
+    @inline(__always)
     public static func daysFromCivil(year: Int, month: Int, day: Int) -> Int {
-        let y = month <= 2 ? year - 1 : year
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yoe = y - era * 400
-        let mp = (month + 9) % 12
-        let doy = (153 * mp + 2) / 5 + day - 1
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-        return era * 146097 + doe - 719468
+        // Wrapping arithmetic: exact for any real date, and a field a parser let through out of
+        // range (fuzzing found a 16-digit day of month) gives a meaningless day, never a trap.
+        let y = month <= 2 ? year &- 1 : year
+        let era = (y >= 0 ? y : y &- 399) / 400
+        let yoe = y &- era &* 400
+        let mp = (month &+ 9) % 12
+        let doy = (153 &* mp &+ 2) / 5 &+ day &- 1
+        let doe = yoe &* 365 &+ yoe / 4 &- yoe / 100 &+ doy
+        return era &* 146097 &+ doe &- 719468
     }
 
-    /// Builds an instant from civil UTC fields and an offset east of UTC in minutes.
-    @inlinable
+    /// Builds an instant from civil UTC fields and an offset east of UTC in minutes. Never traps
+    /// (wrapping arithmetic); callers that take fields from a log check the result's range
+    /// (`init(checkedMillis:)`) or their fields.
+    @inlinable @inline(__always)
     public static func fromCivil(
         year: Int, month: Int, day: Int, hour: Int, minute: Int, second: Int,
         millisecond: Int = 0, offsetMinutes: Int = 0
     ) -> Timestamp {
-        // Parsers check their fields; clamping here only guarantees that a field they let through
-        // out of range can never trap (fuzzing found a 16-digit day of month).
-        let year = min(max(year, -1_000_000), 1_000_000), month = min(max(month, 1), 12)
-        let day = min(max(day, 0), 1_000_000), hour = min(max(hour, 0), 1_000_000)
-        let minute = min(max(minute, 0), 1_000_000), second = min(max(second, 0), 1_000_000)
-        let millisecond = min(max(millisecond, 0), 1_000_000), offsetMinutes = min(max(offsetMinutes, -1_000_000), 1_000_000)
-        let days = Int64(daysFromCivil(year: year, month: month, day: day))
-        var secs = days * 86_400 + Int64(hour * 3600 + minute * 60 + second)
-        secs -= Int64(offsetMinutes * 60)
-        return Timestamp(millis: secs * 1000 + Int64(millisecond))
+        let days = Int64(truncatingIfNeeded: daysFromCivil(year: year, month: month, day: day))
+        let clock = Int64(truncatingIfNeeded: hour &* 3600 &+ minute &* 60 &+ second &- offsetMinutes &* 60)
+        return Timestamp(millis: (days &* 86_400 &+ clock) &* 1000 &+ Int64(truncatingIfNeeded: millisecond))
     }
 
     /// Civil UTC fields of this instant.
