@@ -68,6 +68,9 @@ struct AnalyzeCommand: ParsableCommand {
     @Flag(name: .customLong("no-color"), help: "No colour in the table (also when NO_COLOR is set).")
     var noColor = false
 
+    @Option(name: .customLong("group-by"), help: "shape (the ranking only) or host (then each host's shapes, with their count on the host).")
+    var groupBy: GroupBy = .shape
+
     func validate() throws {
         if top < 1 { throw ValidationError("--top must be at least 1") }
         if jobs < 1 { throw ValidationError("--jobs must be at least 1") }
@@ -137,6 +140,7 @@ struct AnalyzeCommand: ParsableCommand {
                 ro.top = top
                 ro.width = output == nil && Terminal.isTTY(1) ? Terminal.width(1) : 160
                 ro.color = output == nil && Terminal.isTTY(1) && !Terminal.noColor && !noColor
+        ro.groupByHost = groupBy == .host
                 try ReportWriting.write(report, format: reporter, options: ro, to: reportSink)
             }
         } catch let e as OutputError {

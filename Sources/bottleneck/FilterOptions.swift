@@ -52,3 +52,8 @@ enum ReportWriting {
 }
 
 extension OutputSink: ReportOutput {}
+
+/// `--group-by`: how the report groups shapes after the ranking.
+enum GroupBy: String, ExpressibleByArgument, CaseIterable {
+    case shape, host
+}

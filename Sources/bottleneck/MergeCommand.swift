@@ -39,6 +39,9 @@ struct MergeCommand: ParsableCommand {
     @Flag(name: .customLong("no-color"), help: "No colour in the table.")
     var noColor = false
 
+    @Option(name: .customLong("group-by"), help: "shape (the ranking only) or host (then each host's shapes, with their count on the host).")
+    var groupBy: GroupBy = .shape
+
     func validate() throws {
         if files.isEmpty { throw ValidationError("give at least one partial report") }
         if ReporterRegistry.reporter(named: format) == nil {
@@ -73,6 +76,7 @@ struct MergeCommand: ParsableCommand {
         ro.top = top
         ro.width = output == nil && Terminal.isTTY(1) ? Terminal.width(1) : 160
         ro.color = output == nil && Terminal.isTTY(1) && !Terminal.noColor && !noColor
+        ro.groupByHost = groupBy == .host
         do {
             try ReportWriting.write(report, format: ReporterRegistry.reporter(named: format)!, options: ro, to: sink)
         } catch let e as OutputError {

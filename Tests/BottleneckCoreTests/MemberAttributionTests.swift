@@ -134,6 +134,42 @@ import BottleneckTestSupport
     }
 }
 
+/// `--group-by host`: each host's shapes, with counts that add up to the host's operations.
+@Suite struct GroupByHostTests {
+    @Test func eachHostListsItsShapesWithExactCounts() throws {
+        let files = ["replset/db1.example.net.log", "replset/db2.example.net.log", "replset/db3.example.net.log"].map { fixturePath($0) }
+        let r = try runBottleneck(["analyze", "--format", "json", "--quiet", "--group-by", "host"] + files)
+        #expect(r.status == 0, "\(r.stderr)")
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        #expect(schemaViolations(report, schema: try reportSchema()).isEmpty)
+        let groups = try #require(report["byHost"] as? [[String: Any]])
+        let hosts = try #require(report["hosts"] as? [[String: Any]])
+        #expect(groups.count == 3 && hosts.count == 3)
+        var shapeCounts: [String: Int] = [:]
+        for shape in report["shapes"] as? [[String: Any]] ?? [] {
+            shapeCounts[shape["shapeId"] as? String ?? "", default: 0] += shape["count"] as? Int ?? 0
+        }
+        var total = 0, perShape: [String: Int] = [:]
+        for g in groups {
+            let shapes = try #require(g["shapes"] as? [[String: Any]])
+            let sum = shapes.reduce(0) { $0 + ($1["count"] as? Int ?? 0) }
+            #expect(sum == g["operations"] as? Int)
+            let same = hosts.first { $0["host"] as? String == g["host"] as? String }
+            #expect(same?["operations"] as? Int == sum, "\(g["host"] ?? "")")
+            total += sum
+            for s in shapes { perShape[s["shapeId"] as? String ?? "", default: 0] += s["count"] as? Int ?? 0 }
+        }
+        let totals = try #require(report["totals"] as? [String: Any])
+        #expect(total == totals["operations"] as? Int)
+        #expect(perShape == shapeCounts, "every shape's counts over its hosts add up to its count")
+        // The table shows one section per host; without the flag, none.
+        let t = try runBottleneck(["analyze", "--quiet", "--group-by", "host", "--top", "5"] + files)
+        #expect(t.stdout.components(separatedBy: "\nHost ").count - 1 == 3)
+        let plain = try runBottleneck(["analyze", "--quiet", "--top", "5"] + files)
+        #expect(!plain.stdout.contains("\nHost "))
+    }
+}
+
 private func isoMillis(_ s: String) -> Int64? {
     let f = ISO8601DateFormatter()
     f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]

@@ -43,4 +43,36 @@ public struct HostSection: Sendable {
         s.hosts.sorted { a, b in a.value != b.value ? a.value > b.value : a.key < b.key }
             .map { ($0.key, $0.value, s.count > 0 ? Double($0.value) / Double(s.count) : 0) }
     }
+
+    /// `--group-by host`: one group per host (most operations first), each with the shapes it ran
+    /// ranked by the slow time the host spent on them. A shape's count on a host is exact; its time
+    /// there is the shape's total shared by counts (exact when the shape ran on one host only).
+    public struct HostGroup {
+        public var host: String
+        public var operations: Int64
+        public var estimatedMillis: Int64
+        public var shapes: [(shape: ShapeAggregate, count: Int64, share: Double, estimatedMillis: Int64)]
+    }
+
+    public static func byHost(_ report: Report, top: Int?) -> [HostGroup] {
+        var groups: [String: HostGroup] = [:]
+        for s in report.shapes where s.count > 0 {
+            for (h, n) in s.hosts {
+                let ms = Int64((Double(s.durationTotal) * Double(n) / Double(s.count)).rounded())
+                var g = groups[h] ?? HostGroup(host: h, operations: 0, estimatedMillis: 0, shapes: [])
+                g.operations = g.operations.addingSaturated(n)
+                g.estimatedMillis = g.estimatedMillis.addingSaturated(ms)
+                g.shapes.append((s, n, Double(n) / Double(s.count), ms))
+                groups[h] = g
+            }
+        }
+        return groups.values.map { g in
+            var g = g
+            g.shapes.sort { a, b in
+                a.estimatedMillis != b.estimatedMillis ? a.estimatedMillis > b.estimatedMillis : a.shape.shape.id < b.shape.shape.id
+            }
+            if let top { g.shapes = Array(g.shapes.prefix(top)) }
+            return g
+        }.sorted { a, b in a.operations != b.operations ? a.operations > b.operations : a.host < b.host }
+    }
 }

@@ -57,6 +57,29 @@ public struct JSONReporter: Reporter {
             }
             w.endArray()
         }
+        if options.groupByHost {
+            // `--group-by host`: every host's shapes (all of them: the JSON report lists every shape).
+            w.beginArray("byHost")
+            for g in HostSection.byHost(report, top: nil) {
+                w.beginObject()
+                w.string("host", g.host)
+                w.int("operations", g.operations)
+                w.int("durationMsEstimated", g.estimatedMillis)
+                w.string("state", report.members.byHost[g.host]?.lastState)
+                w.beginArray("shapes")
+                for s in g.shapes {
+                    w.beginObject()
+                    w.string("shapeId", s.shape.shape.idHex)
+                    w.int("count", s.count)
+                    w.double("shareOfShape", s.share)
+                    w.int("durationMsEstimated", s.estimatedMillis)
+                    w.endObject()
+                }
+                w.endArray()
+                w.endObject()
+            }
+            w.endArray()
+        }
         if !report.members.isEmpty {
             w.beginArray("members")
             for (host, h) in report.members.byHost.sorted(by: { $0.key < $1.key }) {

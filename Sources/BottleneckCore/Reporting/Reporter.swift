@@ -48,6 +48,8 @@ public struct ReportOptions: Sendable {
     public var top: Int = 20
     public var width: Int = 120
     public var color: Bool = false
+    /// `--group-by host`: each host's shapes listed after the ranking (HostSection.byHost).
+    public var groupByHost = false
     public init() {}
 }
 

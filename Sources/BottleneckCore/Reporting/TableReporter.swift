@@ -44,6 +44,20 @@ public struct TableReporter: Reporter {
                           width: options.width, bold: bold, reset: reset)
         }
 
+        if options.groupByHost {
+            let g = TableReporter.group
+            for host in HostSection.byHost(report, top: options.top) {
+                let state = report.members.byHost[host.host]?.lastState.map { ", \($0)" } ?? ""
+                out += "\n\(bold)Host \(host.host)\(reset) (\(g(host.operations)) operations, ~\(g(host.estimatedMillis)) ms\(state))\n"
+                let rows = host.shapes.enumerated().map { i, s -> [String] in
+                    [String(i + 1), s.shape.namespace, s.shape.operation, g(s.count),
+                     String(Int((s.share * 100).rounded())) + "%", g(s.estimatedMillis), s.shape.shape.text.isEmpty ? "-" : s.shape.shape.text]
+                }
+                out += layout(headers: ["#", "namespace", "op", "count here", "of shape", "~ms here", "shape"], rows: rows,
+                              width: options.width, bold: bold, reset: reset)
+            }
+        }
+
         if !report.members.isEmpty {
             let g = TableReporter.group
             out += "\n\(bold)Replica-set members\(reset) (as their logs name them)\n"
