@@ -30,34 +30,34 @@ struct AnalyzeCommand: ParsableCommand {
     @Option(help: "Rank shapes by: \(ShapeSort.allCases.map(\.rawValue).joined(separator: ", ")).")
     var sort: ShapeSort = .total
 
-    @Option(help: "Shapes shown in the table.")
+    @Option(parsing: .unconditional, help: "Shapes shown in the table.")
     var top: Int = 20
 
     @OptionGroup var filters: FilterOptions
 
-    @Option(name: .customLong("memory-budget"),
+    @Option(name: .customLong("memory-budget"), parsing: .unconditional,
             help: "MiB for the shape table; past it, rare shapes are folded into an (other) bucket with stated error bounds. 0 = exact, unbounded.")
     var memoryBudget: Int = ShapeBudget.defaultMiB
 
-    @Option(help: "Worker threads: files and large-file chunks are read and parsed in parallel (default: the core count). The report is the same for any value.")
+    @Option(parsing: .unconditional, help: "Worker threads: files and large-file chunks are read and parsed in parallel (default: the core count). The report is the same for any value.")
     var jobs: Int = max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
 
     @Option(name: .customLong("chunk-size"), help: .hidden)
     var chunkSize: Int = 16 << 20
 
-    @Option(name: .customLong("max-line-length"), help: "Skip (and count) lines longer than this many bytes.")
+    @Option(name: .customLong("max-line-length"), parsing: .unconditional, help: "Skip (and count) lines longer than this many bytes.")
     var maxLineLength: Int = 16 << 20
 
-    @Option(help: "Year for legacy timestamps without one (default: each file's modification year).")
+    @Option(parsing: .unconditional, help: "Year for legacy timestamps without one (default: each file's modification year).")
     var year: Int?
 
     @Option(name: .customLong("boot-time"), help: "Boot time (ISO 8601) to turn kernel uptime stamps into wall time.")
     var bootTime: String?
 
-    @Option(name: .customLong("oom-window"), help: "Minutes before each OOM kill whose slow queries are compared with the rest.")
+    @Option(name: .customLong("oom-window"), parsing: .unconditional, help: "Minutes before each OOM kill whose slow queries are compared with the rest.")
     var oomWindow: Int = 5
 
-    @Option(name: .customLong("crash-loop-window"), help: "Minutes in which 3 OOM kills of one process name make a crash loop.")
+    @Option(name: .customLong("crash-loop-window"), parsing: .unconditional, help: "Minutes in which 3 OOM kills of one process name make a crash loop.")
     var crashLoopWindow: Int = 10
 
     @OptionGroup var ruleSource: RulesCommand.Source
@@ -76,6 +76,9 @@ struct AnalyzeCommand: ParsableCommand {
         if jobs < 1 { throw ValidationError("--jobs must be at least 1") }
         if memoryBudget < 0 { throw ValidationError("--memory-budget must be 0 (unbounded) or a number of MiB") }
         if maxLineLength < 1 { throw ValidationError("--max-line-length must be positive") }
+        if let year, !(1...9999).contains(year) { throw ValidationError("--year must be between 1 and 9999 (got \(year))") }
+        if !(1...10_080).contains(oomWindow) { throw ValidationError("--oom-window must be 1 to 10080 minutes (a week); got \(oomWindow)") }
+        if !(1...10_080).contains(crashLoopWindow) { throw ValidationError("--crash-loop-window must be 1 to 10080 minutes (a week); got \(crashLoopWindow)") }
         if let format, ReporterRegistry.reporter(named: format) == nil, ReporterRegistry.eventReporter(named: format) == nil {
             throw ValidationError("--format: unknown format '\(format)'; one of: \(ReporterRegistry.names.joined(separator: ", "))")
         }
@@ -83,6 +86,12 @@ struct AnalyzeCommand: ParsableCommand {
     }
 
     func run() throws {
+        // No file and a terminal on standard input: nothing is coming; say how to use it instead
+        // of waiting in silence (a pipe, or an explicit `-`, is still read).
+        if files.isEmpty, Terminal.isTTY(0) {
+            Terminal.writeStderr(Bottleneck.helpMessage(for: AnalyzeCommand.self) + "\n\nbottleneck: no input: give log files, or - to read standard input\n")
+            throw ExitCode(ExitCodes.usage)
+        }
         var options = AnalysisOptions()
         options.maxLineLength = maxLineLength
         options.maxShapes = ShapeBudget.maxShapes(memoryBudgetMiB: memoryBudget)

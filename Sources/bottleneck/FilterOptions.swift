@@ -16,7 +16,7 @@ struct FilterOptions: ParsableArguments {
     @Option(help: "Only these operations (repeatable): find, aggregate, count, update, ...")
     var op: [String] = []
 
-    @Option(name: .customLong("min-ms"), help: "Only operations at least this slow (milliseconds).")
+    @Option(name: .customLong("min-ms"), parsing: .unconditional, help: "Only operations at least this slow (milliseconds).")
     var minMs: Int64?
 
     @Option(help: "Only these plan kinds (repeatable): COLLSCAN, IXSCAN, ...")
@@ -28,7 +28,57 @@ struct FilterOptions: ParsableArguments {
     func validate() throws {
         if let since, Timestamp.parseISO8601(since) == nil { throw ValidationError("--since: not an ISO 8601 instant: \(since)") }
         if let until, Timestamp.parseISO8601(until) == nil { throw ValidationError("--until: not an ISO 8601 instant: \(until)") }
+        if let s = since.flatMap(Timestamp.parseISO8601), let u = until.flatMap(Timestamp.parseISO8601), s >= u {
+            throw ValidationError("--since \(since!) is not before --until \(until!): no event can match")
+        }
+        if let minMs, minMs < 0 { throw ValidationError("--min-ms must be 0 or more (got \(minMs))") }
         if let host, host.isEmpty { throw ValidationError("--host: give a name") }
+        for o in op { _ = try FilterOptions.operation(o) }
+        for p in plan where !FilterOptions.planKinds.contains(p.uppercased()) {
+            throw ValidationError("--plan: unknown plan kind '\(p)'; one of: \(FilterOptions.planKinds.sorted().joined(separator: ", "))")
+        }
+    }
+
+    /// The operations shapes are ranked under (a command's own name counts too: `--op dropDatabase`).
+    static let operations = ["find", "aggregate", "count", "distinct", "update", "delete", "insert", "getMore",
+                             "findAndModify", "mapReduce", "killCursors", "command"]
+    /// The logs' own words for them.
+    static let operationSynonyms = ["remove": "delete", "query": "find", "getmore": "getMore", "findandmodify": "findAndModify",
+                                    "mapreduce": "mapReduce", "killcursors": "killCursors"]
+    /// Plan kinds (the first stage of a logged planSummary), and NONE for operations without one.
+    static let planKinds: Set<String> = ["COLLSCAN", "IXSCAN", "IDHACK", "COUNT_SCAN", "DISTINCT_SCAN", "EOF", "EXPRESS_IXSCAN",
+                                         "EXPRESS_CLUSTERED_IXSCAN", "EXPRESS_UPDATE", "EXPRESS_DELETE", "CLUSTERED_IXSCAN",
+                                         "TEXT", "TEXT_OR", "TEXT_MATCH", "GEO_NEAR_2D", "GEO_NEAR_2DSPHERE", "MULTI_ITERATOR",
+                                         "VIRTUAL_SCAN", "SORT_MERGE", "OR", "UNKNOWN", "NONE"]
+
+    /// `--op` value → the operation name events carry. A synonym is mapped; a near miss of a
+    /// known operation (`fnd`) is refused with the list; any other word is taken as a command name.
+    static func operation(_ value: String) throws -> String {
+        let lower = value.lowercased()
+        if let known = operations.first(where: { $0.lowercased() == lower }) { return known }
+        if let synonym = operationSynonyms[lower] { return synonym }
+        if let near = operations.first(where: { editDistance($0.lowercased(), lower) <= 2 && lower.count >= 3 }) {
+            throw ValidationError("--op: unknown operation '\(value)' (did you mean \(near)?); one of: \(operations.joined(separator: ", ")), or a command's name")
+        }
+        guard !value.isEmpty, value.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) else {
+            throw ValidationError("--op: '\(value)' is not an operation or command name; one of: \(operations.joined(separator: ", "))")
+        }
+        return value
+    }
+
+    static func editDistance(_ a: String, _ b: String) -> Int {
+        let x = Array(a.utf8), y = Array(b.utf8)
+        var row = Array(0...y.count)
+        for i in 1...max(1, x.count) where !x.isEmpty {
+            var prev = row[0]
+            row[0] = i
+            for j in 1...max(1, y.count) where !y.isEmpty {
+                let cur = row[j]
+                row[j] = min(row[j] + 1, row[j - 1] + 1, prev + (x[i - 1] == y[j - 1] ? 0 : 1))
+                prev = cur
+            }
+        }
+        return x.isEmpty ? y.count : row[y.count]
     }
 
     var filter: EventFilter {
@@ -36,7 +86,7 @@ struct FilterOptions: ParsableArguments {
         f.since = since.flatMap(Timestamp.parseISO8601)
         f.until = until.flatMap(Timestamp.parseISO8601)
         f.namespaceGlobs = ns
-        f.operations = Set(op.map { $0.lowercased() })
+        f.operations = Set(op.map { ((try? FilterOptions.operation($0)) ?? $0).lowercased() })
         f.minMillis = minMs
         f.planKinds = Set(plan.map { $0.uppercased() })
         return f

@@ -25,10 +25,10 @@ struct MergeCommand: ParsableCommand {
     @Option(help: "Rank shapes by: \(ShapeSort.allCases.map(\.rawValue).joined(separator: ", ")).")
     var sort: ShapeSort = .total
 
-    @Option(help: "Shapes shown in the table.")
+    @Option(parsing: .unconditional, help: "Shapes shown in the table.")
     var top: Int = 20
 
-    @Option(name: .customLong("memory-budget"), help: "MiB for the merged shape table (0 = exact, unbounded).")
+    @Option(name: .customLong("memory-budget"), parsing: .unconditional, help: "MiB for the merged shape table (0 = exact, unbounded).")
     var memoryBudget: Int = ShapeBudget.defaultMiB
 
     @OptionGroup var ruleSource: RulesCommand.Source
