@@ -65,10 +65,16 @@ public final class MetricsServer: @unchecked Sendable {
     public func start() throws -> String {
         let server = self.server
         let outcome = ResultBox()
-        task = Task.detached {
-            try await server.run()
-        }
         let sem = DispatchSemaphore(value: 0)
+        task = Task.detached {
+            do {
+                try await server.run()
+            } catch {
+                // A failed bind ends `run` at once: report it now, not after the listening timeout.
+                outcome.set(.failure(ServerError(description: MetricsServer.explain(error))))
+                sem.signal()
+            }
+        }
         Task.detached {
             do {
                 try await server.waitUntilListening(timeout: 10)
@@ -98,10 +104,20 @@ public final class MetricsServer: @unchecked Sendable {
 
     struct ServerError: Error, CustomStringConvertible { let description: String }
 
+    /// A socket error as a user reads it (`address already in use` rather than an errno dump).
+    static func explain(_ error: any Error) -> String {
+        let text = "\(error)"
+        if text.contains("Address already in use") || text.contains("errno: 98") { return "address already in use" }
+        if text.contains("Permission denied") || text.contains("errno: 13") { return "permission denied (a port below 1024 needs privileges)" }
+        if text.contains("Cannot assign requested address") || text.contains("errno: 99") { return "no such local address" }
+        return "cannot listen: \(text)"
+    }
+
     final class ResultBox: @unchecked Sendable {
         private let lock = NSLock()
         private var value: Result<String, ServerError>?
-        func set(_ v: Result<String, ServerError>) { lock.lock(); value = v; lock.unlock() }
+        /// The first outcome wins (a failed run and a timed-out wait may both report).
+        func set(_ v: Result<String, ServerError>) { lock.lock(); if value == nil { value = v }; lock.unlock() }
         func get() throws -> String {
             lock.lock(); defer { lock.unlock() }
             return try (value ?? .failure(ServerError(description: "not started"))).get()
