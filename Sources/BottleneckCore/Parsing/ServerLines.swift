@@ -100,12 +100,13 @@ enum ServerLines {
 
     // MARK: legacy text
 
-    /// The first byte of every legacy server message (`M`, `o`, `t`, `r`): most lines stop here.
+    /// The first three bytes of every legacy server message (`Mon`goDB starting, `opt`ions,
+    /// `tra`nsition to, `rep`lSet): most lines stop here (`received client metadata` included).
     @inline(__always)
     static func mayStartLegacyEvent(_ b: UnsafeRawBufferPointer, _ m: Int) -> Bool {
-        guard m < b.count else { return false }
-        let c = b[m]
-        return c == UInt8(ascii: "M") || c == UInt8(ascii: "o") || c == UInt8(ascii: "t") || c == UInt8(ascii: "r")
+        guard m + 3 <= b.count else { return false }
+        let w = UInt32(b[m]) << 16 | UInt32(b[m + 1]) << 8 | UInt32(b[m + 2])
+        return w == 0x4D6F6E || w == 0x6F7074 || w == 0x747261 || w == 0x726570  // Mon opt tra rep
     }
 
     /// The event of a legacy server line, from its message (after the `[context] `): 
