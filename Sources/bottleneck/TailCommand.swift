@@ -211,6 +211,12 @@ struct TailCommand: ParsableCommand {
             Terminal.writeStderr("bottleneck: \(state ?? "state"): the final checkpoint failed; a restart resumes from the last committed one\n")
             throw ExitCode(ExitCodes.usage)
         }
+        if let e = out.writeError {
+            // A closed pipe ends tail quietly (exit 0, like SIGTERM); any other failed write of
+            // the stream (full disk, I/O error) is an error: the events after it were not written.
+            Terminal.writeStderr("bottleneck: standard output: \(String(cString: strerror(e))); stopped after the last checkpoint\n")
+            throw ExitCode(ExitCodes.outputError)
+        }
     }
 }
 
@@ -218,6 +224,8 @@ struct TailCommand: ParsableCommand {
 final class StreamWriter {
     private var buffer: [UInt8] = []
     private var failed = false
+    /// errno of a failed write other than a closed pipe (tail then exits 1).
+    private(set) var writeError: Int32?
 
     func write(_ s: String) { write(bytes: Array(s.utf8)) }
 
@@ -233,7 +241,11 @@ final class StreamWriter {
             var off = 0
             while off < b.count {
                 let n = Glibc.write(1, b.baseAddress! + off, b.count - off)
-                if n < 0 { if errno == EINTR { continue }; return false }
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    if errno != EPIPE { writeError = errno }
+                    return false
+                }
                 off += n
             }
             return true

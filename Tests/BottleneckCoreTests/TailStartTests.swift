@@ -96,4 +96,26 @@ import BottleneckTestSupport
         #expect(status == 1)
         #expect(text.contains("\(path): cannot read: Permission denied"), "\(text)")
     }
+
+    /// A stream that cannot be written (a full disk: /dev/full) stops tail with exit 1 and the
+    /// reason; a closed pipe still ends it quietly (TailProcessTests).
+    @Test func aFailedStreamWriteIsAnError() throws {
+        guard let full = FileHandle(forWritingAtPath: "/dev/full") else { return }
+        let dir = try makeTempDirectory("tail-full")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try writeFileBytes(dir + "/a.log", Array("x\n".utf8))
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: bottleneckExecutablePath())
+        p.arguments = ["tail", "--format", "json", "--interval", "0.2", dir + "/a.log"]
+        p.standardOutput = full
+        let err = Pipe()
+        p.standardError = err
+        try p.run()
+        let deadline = Date().addingTimeInterval(15)
+        while p.isRunning && Date() < deadline { usleep(20_000) }
+        if p.isRunning { p.terminate(); p.waitUntilExit() }
+        let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(p.terminationStatus == 1, "\(text)")
+        #expect(text.contains("standard output: No space left on device"), "\(text)")
+    }
 }
