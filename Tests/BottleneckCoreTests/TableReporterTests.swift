@@ -37,7 +37,7 @@ import BottleneckCore
 
     @Test func footerShowsTheAccounting() {
         let text = TableReporter().render(report(shapeText: "filter {a: ?number}"), options: ReportOptions())
-        #expect(text.contains("mongod.log [unknown]: 3 lines = 2 recognized (1 slow ops) + 1 skipped"))
+        #expect(text.contains("mongod.log [unknown]: 3 lines = 2 recognized (1 slow op) + 1 skipped"))
         #expect(text.contains("blank line 1"))
         #expect(text.contains("1,234"))
     }

@@ -63,7 +63,7 @@ enum FindingsTableSection {
             s = "log lines from input \(input) line \(line)"
         }
         if f.accountedMs > 0 { s += " · \(RuleNumber.format(f.accountedMs)) ms (\(RuleNumber.percent(f.share)))" }
-        if f.kills > 0 { s += " · \(f.kills) kills" }
+        if f.kills > 0 { s += " · " + TableReporter.count(Int64(f.kills), "matching kill") }
         return s
     }
 

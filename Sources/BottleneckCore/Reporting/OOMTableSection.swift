@@ -47,17 +47,19 @@ enum OOMTableSection {
         }
         if s.byCgroup.count > 1 || s.byProcess.count > 1 {
             out += "\n\(bold)Kills by process\(reset): " + s.byProcess.prefix(8).map { "\($0.key) \($0.kills)" }.joined(separator: ", ") + "\n"
-            out += "\(bold)Kills by cgroup\(reset): " + s.byCgroup.prefix(8).map { "\(String($0.key.prefix(48))) \($0.kills)" }.joined(separator: ", ") + "\n"
+            out += "\(bold)Kills by cgroup\(reset): " + s.byCgroup.prefix(8).map { "\(cut($0.key, 48)) \($0.kills)" }.joined(separator: ", ") + "\n"
         }
         // Timeline around each kill with a wall time.
         let windows = s.windows.compactMap { $0 }
-        if !windows.isEmpty {
+        // Without any slow operation in the run (a kernel log alone) there is nothing to show.
+        let anySlow = s.minutes.contains { $0.slowOps > 0 } || windows.contains { $0.slowOps > 0 }
+        if !windows.isEmpty && anySlow {
             let minutes = s.windowMillis / 60_000
             out += "\n\(bold)Slow queries before each kill (\(minutes) min window)\(reset)\n"
             for w in windows.prefix(10) {
                 let k = w.kill
                 out += "  \(shortTime(k.timestamp!)) \(k.processName ?? "?") (pid \(k.pid.map(String.init) ?? "?")): "
-                out += "\(w.slowOps) slow ops, \(group(w.totalMillis)) ms"
+                out += "\(TableReporter.count(w.slowOps, "slow op")), \(group(w.totalMillis)) ms"
                 if let r = w.countRatio { out += "; \(ratio(r)) the rest's rate" } else if w.slowOps > 0 { out += "; none in the rest of the input" }
                 if let r = w.latencyRatio { out += ", latency \(ratio(r))" }
                 out += "\n"

@@ -76,16 +76,16 @@ public struct TableReporter: Reporter {
         out += "\n\(bold)Lines\(reset)\n"
         for i in report.inputs {
             let status = i.error.map { " \(red)error: \($0)\(reset)" } ?? ""
-            out += "  \(i.path) [\(i.format)\(i.isGzip ? ", gzip" : "")]: \(TableReporter.group(i.lines)) lines = "
-            out += "\(TableReporter.group(i.recognized)) recognized (\(TableReporter.group(i.slowOps)) slow ops) + "
+            out += "  \(i.path) [\(i.format)\(i.isGzip ? ", gzip" : "")]: \(TableReporter.count(i.lines, "line")) = "
+            out += "\(TableReporter.group(i.recognized)) recognized (\(TableReporter.count(i.slowOps, "slow op"))) + "
             out += "\(TableReporter.group(i.skippedTotal)) skipped\(status)\n"
             if i.unreadableTimestamps > 0 {
                 out += "    \(red)note:\(reset) \(TableReporter.group(i.unreadableTimestamps)) slow operations with an unreadable timestamp (kept, no time)\n"
             }
         }
-        out += "  total: \(TableReporter.group(report.totalLines)) lines = \(TableReporter.group(report.totalRecognized)) recognized + \(TableReporter.group(report.totalSkipped)) skipped; "
-        out += "\(TableReporter.group(report.totalSlowOps)) slow-op lines, \(TableReporter.group(report.foldedWriteTwins)) folded write twins, "
-        out += "\(TableReporter.group(report.operations)) operations in \(TableReporter.group(Int64(report.shapes.count))) shapes\n"
+        out += "  total: \(TableReporter.count(report.totalLines, "line")) = \(TableReporter.group(report.totalRecognized)) recognized + \(TableReporter.group(report.totalSkipped)) skipped; "
+        out += "\(TableReporter.count(report.totalSlowOps, "slow-op line")), \(TableReporter.count(report.foldedWriteTwins, "folded write twin")), "
+        out += "\(TableReporter.count(report.operations, "operation")) in \(TableReporter.count(Int64(report.shapes.count), "shape"))\n"
         let skipped = report.skippedByReason
         if !skipped.isEmpty {
             out += "  \(dim)skipped: " + skipped.sorted { $0.key < $1.key }.map { "\($0.key.rawValue) \(TableReporter.group($0.value))" }.joined(separator: ", ") + "\(reset)\n"
@@ -150,6 +150,11 @@ public struct TableReporter: Reporter {
     /// 1234567 → "1,234,567".
     static func group(_ v: Int64) -> String {
         groupDigits(String(v.magnitude), negative: v < 0)
+    }
+
+    /// `1 slow op`, `2 slow ops`, `1,024 operations`: a grouped count with the noun that fits.
+    static func count(_ v: Int64, _ singular: String, _ plural: String? = nil) -> String {
+        group(v) + " " + (v == 1 ? singular : plural ?? singular + "s")
     }
 
     /// Groups a string of decimal digits by thousands.

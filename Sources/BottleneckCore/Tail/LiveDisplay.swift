@@ -25,7 +25,7 @@ public enum LiveDisplay {
 
         out += "\n\(bold)Lines\(reset)\n"
         for i in live.result.inputs {
-            out += "  \(i.path) [\(i.format)]: \(TableReporter.group(i.lines)) = \(TableReporter.group(i.recognized)) recognized (\(TableReporter.group(i.slowOps)) slow ops) + \(TableReporter.group(i.skippedTotal)) skipped\n"
+            out += "  \(i.path) [\(i.format)]: \(TableReporter.group(i.lines)) = \(TableReporter.group(i.recognized)) recognized (\(TableReporter.count(i.slowOps, "slow op"))) + \(TableReporter.group(i.skippedTotal)) skipped\n"
         }
         var skipped: [SkipReason: Int64] = [:]
         for i in live.result.inputs { for (k, v) in i.skipped { skipped[k, default: 0] += v } }
