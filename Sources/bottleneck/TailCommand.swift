@@ -190,7 +190,7 @@ struct TailCommand: ParsableCommand {
             tailer.onBatch = { out.flush() }
         case .json:
             tailer.onInterval = {
-                out.write(live.reportJSON())
+                out.write(live.reportJSON(compact: true))
                 out.flush()
             }
         case .table:

@@ -273,9 +273,11 @@ import BottleneckTestSupport
             #expect(obj["ns"] as? String == ["shop.orders", "shop.users"][i % 2])
         }
         // Concatenated pretty JSON documents, one per interval; the last one has the 3 operations.
-        let snapshots = try String(contentsOfFile: dir + "/out.json", encoding: .utf8).components(separatedBy: "\n}\n").filter { !$0.isEmpty }
+        // One compact report per line (a JSON stream any line-based tool can split).
+        let snapshots = try String(contentsOfFile: dir + "/out.json", encoding: .utf8).split(separator: "\n")
         #expect(snapshots.count >= 2)
-        let last = try #require(try JSONSerialization.jsonObject(with: Data((snapshots.last! + "\n}").utf8)) as? [String: Any])
+        for s in snapshots { #expect(s.hasPrefix("{") && s.hasSuffix("}")) }
+        let last = try #require(try JSONSerialization.jsonObject(with: Data(snapshots.last!.utf8)) as? [String: Any])
         let totals = try #require(last["totals"] as? [String: Any])
         #expect(totals["slowOps"] as? Int == 3)
         #expect(totals["lines"] as? Int == 3)

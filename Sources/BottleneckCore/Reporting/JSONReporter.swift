@@ -10,7 +10,7 @@ public struct JSONReporter: Reporter {
 
     /// Streams the report to `sink` in pieces of about 1 MiB (memory stays flat on huge reports).
     public func write(_ report: Report, options: ReportOptions, to sink: @escaping ([UInt8]) -> Void) {
-        var w = JSONWriter(pretty: true)
+        var w = JSONWriter(pretty: !options.compactJSON)
         w.sink = sink
         w.beginObject()
         w.int("schemaVersion", ReportSchema.version)

@@ -50,6 +50,8 @@ public struct ReportOptions: Sendable {
     public var color: Bool = false
     /// `--group-by host`: each host's shapes listed after the ranking (HostSection.byHost).
     public var groupByHost = false
+    /// JSON on one line (a stream of snapshots: `tail --format json`, one report per line).
+    public var compactJSON = false
     public init() {}
 }
 

@@ -58,9 +58,12 @@ public final class LiveState: @unchecked Sendable {
     }
 
     /// `/report` body: the same JSON report `analyze --format json` writes.
-    public func reportJSON(sort: ShapeSort = .total) -> String {
-        withLock {
-            JSONReporter().render(Report(result: result, sort: sort), options: ReportOptions())
+    /// The report so far; `compact`: on one line (tail's JSON stream), else indented (`/report`).
+    public func reportJSON(sort: ShapeSort = .total, compact: Bool = false) -> String {
+        var options = ReportOptions()
+        options.compactJSON = compact
+        return withLock {
+            JSONReporter().render(Report(result: result, sort: sort), options: options)
         }
     }
 }
