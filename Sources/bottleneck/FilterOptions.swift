@@ -22,6 +22,12 @@ struct FilterOptions: ParsableArguments {
     @Option(help: "Only these plan kinds (repeatable): COLLSCAN, IXSCAN, ...")
     var plan: [String] = []
 
+    @Option(name: .customLong("exclude-op"), help: "Leave out these operations (repeatable), e.g. getMore.")
+    var excludeOp: [String] = []
+
+    @Option(name: .customLong("exclude-ns"), help: "Leave out namespaces matching this glob (repeatable), e.g. 'admin.*'.")
+    var excludeNs: [String] = []
+
     @Option(help: "Attribute every input's events to this host (default: each file's name).")
     var host: String?
 
@@ -33,7 +39,7 @@ struct FilterOptions: ParsableArguments {
         }
         if let minMs, minMs < 0 { throw ValidationError("--min-ms must be 0 or more (got \(minMs))") }
         if let host, host.isEmpty { throw ValidationError("--host: give a name") }
-        for o in op { _ = try FilterOptions.operation(o) }
+        for o in op + excludeOp { _ = try FilterOptions.operation(o) }
         for p in plan where !FilterOptions.planKinds.contains(p.uppercased()) {
             throw ValidationError("--plan: unknown plan kind '\(p)'; one of: \(FilterOptions.planKinds.sorted().joined(separator: ", "))")
         }
@@ -89,6 +95,8 @@ struct FilterOptions: ParsableArguments {
         f.operations = Set(op.map { ((try? FilterOptions.operation($0)) ?? $0).lowercased() })
         f.minMillis = minMs
         f.planKinds = Set(plan.map { $0.uppercased() })
+        f.excludedOperations = Set(excludeOp.map { ((try? FilterOptions.operation($0)) ?? $0).lowercased() })
+        f.excludedNamespaceGlobs = excludeNs
         return f
     }
 }

@@ -73,4 +73,31 @@ import BottleneckTestSupport
         let piped = try runBottleneck(["analyze", "--quiet", "--format", "json"], stdin: try readFileBytes(log))
         #expect(piped.status == 0 && piped.stdout.contains("\"slowOps\": 29"))
     }
+
+    /// `--exclude-op` and `--exclude-ns` leave out what the unfiltered report shows for them,
+    /// and the table footer counts what the filters removed.
+    @Test func exclusionsRemoveExactlyWhatTheyName() throws {
+        let log = fixturePath("awslabs-mongod-3.6.17.log")
+        func report(_ args: [String]) throws -> [String: Any] {
+            let r = try runBottleneck(["analyze", "--format", "json", "--quiet", "--top", "1000"] + args + [log])
+            #expect(r.status == 0, "\(r.stderr)")
+            return try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        }
+        func shapes(_ r: [String: Any]) -> [[String: Any]] { r["shapes"] as? [[String: Any]] ?? [] }
+        let all = try report([])
+        let finds = shapes(all).filter { $0["operation"] as? String == "find" }.reduce(0) { $0 + ($1["count"] as? Int ?? 0) }
+        let social = shapes(all).filter { ($0["namespace"] as? String ?? "").hasPrefix("social.") }.reduce(0) { $0 + ($1["count"] as? Int ?? 0) }
+        let total = (all["totals"] as? [String: Any])?["operations"] as? Int ?? 0
+        #expect(finds > 0 && social > 0)
+        let noFind = try report(["--exclude-op", "find"])
+        #expect(!shapes(noFind).contains { $0["operation"] as? String == "find" })
+        #expect((noFind["totals"] as? [String: Any])?["operations"] as? Int == total - finds)
+        let noSocial = try report(["--exclude-ns", "social.*"])
+        #expect(!shapes(noSocial).contains { ($0["namespace"] as? String ?? "").hasPrefix("social.") })
+        #expect((noSocial["totals"] as? [String: Any])?["operations"] as? Int == total - social)
+        let table = try runBottleneck(["analyze", "--quiet", "--exclude-op", "find", log])
+        #expect(table.stdout.contains("removed \(finds) events"), "\(table.stdout.suffix(400))")
+        let bad = try runBottleneck(["analyze", "--quiet", "--exclude-op", "fnd", log])
+        #expect(bad.status == 1 && bad.stderr.contains("did you mean find?"))
+    }
 }

@@ -6,11 +6,15 @@ public struct EventFilter: Sendable {
     public var operations: Set<String> = []
     public var minMillis: Int64?
     public var planKinds: Set<String> = []
+    /// `--exclude-op`, `--exclude-ns`: operations and namespaces left out.
+    public var excludedOperations: Set<String> = []
+    public var excludedNamespaceGlobs: [String] = []
 
     public init() {}
 
     public var isEmpty: Bool {
         since == nil && until == nil && namespaceGlobs.isEmpty && operations.isEmpty && minMillis == nil && planKinds.isEmpty
+            && excludedOperations.isEmpty && excludedNamespaceGlobs.isEmpty
     }
 
     public func accepts(_ event: Event) -> Bool {
@@ -24,6 +28,8 @@ public struct EventFilter: Sendable {
         if !operations.isEmpty, !operations.contains(op.operation.lowercased()) { return false }
         if !planKinds.isEmpty, !planKinds.contains((op.plan?.kind ?? "none").uppercased()) { return false }
         if !namespaceGlobs.isEmpty, !namespaceGlobs.contains(where: { Glob.matches($0, op.namespace) }) { return false }
+        if !excludedOperations.isEmpty, excludedOperations.contains(op.operation.lowercased()) { return false }
+        if !excludedNamespaceGlobs.isEmpty, excludedNamespaceGlobs.contains(where: { Glob.matches($0, op.namespace) }) { return false }
         return true
     }
 }

@@ -86,6 +86,10 @@ public struct TableReporter: Reporter {
         out += "  total: \(TableReporter.count(report.totalLines, "line")) = \(TableReporter.group(report.totalRecognized)) recognized + \(TableReporter.group(report.totalSkipped)) skipped; "
         out += "\(TableReporter.count(report.totalSlowOps, "slow-op line")), \(TableReporter.count(report.foldedWriteTwins, "folded write twin")), "
         out += "\(TableReporter.count(report.operations, "operation")) in \(TableReporter.count(Int64(report.shapes.count), "shape"))\n"
+        let filtered = report.inputs.reduce(Int64(0)) { $0.addingSaturated($1.filteredOut) }
+        if filtered > 0 {
+            out += "  filters (--since, --until, --ns, --op, --exclude-ns, --exclude-op, --min-ms, --plan) removed \(TableReporter.count(filtered, "event"))\n"
+        }
         let skipped = report.skippedByReason
         if !skipped.isEmpty {
             out += "  \(dim)skipped: " + skipped.sorted { $0.key < $1.key }.map { "\($0.key.rawValue) \(TableReporter.group($0.value))" }.joined(separator: ", ") + "\(reset)\n"
