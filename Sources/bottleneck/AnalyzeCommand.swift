@@ -68,6 +68,9 @@ struct AnalyzeCommand: ParsableCommand {
     @Flag(name: .customLong("no-color"), help: "No colour in the table (also when NO_COLOR is set).")
     var noColor = false
 
+    @Flag(help: "Whole shapes in the table, whatever the width.")
+    var wide = false
+
     @Option(name: .customLong("group-by"), help: "shape (the ranking only) or host (then each host's shapes, with their count on the host).")
     var groupBy: GroupBy = .shape
 
@@ -147,7 +150,7 @@ struct AnalyzeCommand: ParsableCommand {
             } else if let reportSink, let reporter = ReporterRegistry.reporter(named: formatName) {
                 var ro = ReportOptions()
                 ro.top = top
-                ro.width = output == nil && Terminal.isTTY(1) ? Terminal.width(1) : 160
+                ro.width = Terminal.reportWidth(toTerminal: output == nil && Terminal.isTTY(1), wide: wide)
                 ro.color = output == nil && Terminal.isTTY(1) && !Terminal.noColor && !noColor
         ro.groupByHost = groupBy == .host
                 try ReportWriting.write(report, format: reporter, options: ro, to: reportSink)

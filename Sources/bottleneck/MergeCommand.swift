@@ -39,6 +39,9 @@ struct MergeCommand: ParsableCommand {
     @Flag(name: .customLong("no-color"), help: "No colour in the table.")
     var noColor = false
 
+    @Flag(help: "Whole shapes in the table, whatever the width.")
+    var wide = false
+
     @Option(name: .customLong("group-by"), help: "shape (the ranking only) or host (then each host's shapes, with their count on the host).")
     var groupBy: GroupBy = .shape
 
@@ -74,7 +77,7 @@ struct MergeCommand: ParsableCommand {
         let report = Report(result: merged, sort: sort, top: top)
         var ro = ReportOptions()
         ro.top = top
-        ro.width = output == nil && Terminal.isTTY(1) ? Terminal.width(1) : 160
+        ro.width = Terminal.reportWidth(toTerminal: output == nil && Terminal.isTTY(1), wide: wide)
         ro.color = output == nil && Terminal.isTTY(1) && !Terminal.noColor && !noColor
         ro.groupByHost = groupBy == .host
         do {

@@ -18,6 +18,15 @@ enum Terminal {
         return 120
     }
 
+    /// Width of a table report: the terminal's when writing to one; else `COLUMNS` when set
+    /// (a pipe to `less -S`, a CI log of known width); else 160. `--wide`: no limit.
+    static func reportWidth(toTerminal: Bool, wide: Bool) -> Int {
+        if wide { return 1_000_000 }
+        if toTerminal { return width(1) }
+        if let c = getenv("COLUMNS"), let n = Int(String(cString: c)), n >= 40 { return n }
+        return 160
+    }
+
     static func writeStderr(_ s: String) {
         var s = s
         s.withUTF8 { b in _ = write(2, b.baseAddress, b.count) }

@@ -23,8 +23,8 @@ import BottleneckTestSupport
 ///   Stamps that carry a year ignore `--year`.
 /// - `--jobs 1` (the default is the core count; the report is meant to be the same for any
 ///   value, but the golden should not rest on that), `-q` (no progress bar).
-/// - Table: `--no-color`, and standard output is a pipe, so the width is the fixed non-terminal
-///   width (160); `COLUMNS` is set to an odd value to show it is ignored.
+/// - Table: `--no-color`, and standard output is a pipe, whose width is `COLUMNS` (set to 160
+///   here, so a COLUMNS of the caller's environment cannot change the goldens).
 /// - `BOTTLENECK_RULES` points at this checkout's `rules/`, so a rules folder set by the caller
 ///   does not change the findings.
 /// - No `--boot-time`: uptime-only kernel stamps stay uptimes (nothing is read from /proc).
@@ -78,7 +78,7 @@ import BottleneckTestSupport
     @Test(arguments: cases, GoldenKind.allCases)
     func matchesGolden(_ c: GoldenCase, kind: GoldenKind) throws {
         let r = try runBottleneck(["analyze"] + kind.options + ["--year", Self.fixedYear] + c.inputs,
-                                  environment: ["COLUMNS": "97", "BOTTLENECK_RULES": Self.root + "rules"],
+                                  environment: ["COLUMNS": "160", "BOTTLENECK_RULES": Self.root + "rules"],
                                   currentDirectory: Self.root)
         // 2 = an input could not be read to its end (the broken gzip fixtures); the report is still written.
         #expect(r.status == 0 || r.status == 2, "\(c.name): exit \(r.status): \(r.stderr)")

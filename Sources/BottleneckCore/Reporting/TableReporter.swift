@@ -30,6 +30,10 @@ public struct TableReporter: Reporter {
             ])
         }
         out += layout(headers: headers, rows: rows, width: options.width, bold: bold, reset: reset)
+        if !rows.isEmpty {
+            out += "\(dim)ms: milliseconds of slow time; p95/p99/max: of one operation's duration; plan: the most used plan "
+            out += "(+N other plans); yields: total; ex/ret: documents examined per document returned\(reset)\n"
+        }
         out += FindingsTableSection.render(report.rules, options: options)
 
         if let hosts = HostSection(report) {
@@ -107,20 +111,43 @@ public struct TableReporter: Reporter {
     /// On narrow terminals the least important columns are dropped first.
     func layout(headers: [String], rows: [[String]], width: Int, bold: String, reset: String) -> String {
         let rightAligned: Set<String> = ["#", "count", "total ms", "mean", "p95", "p99", "max", "yields", "ex/ret"]
-        let dropOrder = ["ex/ret", "yields", "p99", "max", "mean", "plan", "p95", "op"]
+        // Narrow terminals: minor columns go first, then the namespace is shortened (to 16),
+        // and only then plan, p95 and op, so that rows stay tellable apart (rank, namespace, op,
+        // count, total, p95 and plan identify a shape's row).
+        let dropOrder = ["ex/ret", "yields", "p99", "max", "mean"]
+        let lastResort = ["plan", "p95", "op"]
         var keep = Array(headers.indices)
+        var namespaceCap = 40
+        var planCap = Int.max
         func widths(_ cols: [Int]) -> [Int] {
             cols.map { c in
                 var w = TableReporter.displayWidth(headers[c])
                 for r in rows { w = max(w, TableReporter.displayWidth(r[c])) }
-                return headers[c] == "namespace" ? min(w, 40) : w
+                if headers[c] == "namespace" { return min(w, namespaceCap) }
+                return headers[c] == "plan" ? min(w, planCap) : w
             }
         }
         var w = widths(keep)
-        let minShape = 20
-        for name in dropOrder {
-            let fixed = w.dropLast().reduce(0, +) + 2 * (keep.count - 1)
-            if fixed + minShape <= width { break }
+        // Minor columns go while the shape would get less than 20 columns; the identifying ones
+        // are kept down to a 12-column shape.
+        var minShape = 20
+        func overflow() -> Int { w.dropLast().reduce(0, +) + 2 * (keep.count - 1) + minShape - width }
+        for name in dropOrder where overflow() > 0 {
+            if let i = keep.firstIndex(where: { headers[$0] == name }) {
+                keep.remove(at: i)
+                w = widths(keep)
+            }
+        }
+        minShape = 12
+        if overflow() > 0, let ns = keep.firstIndex(where: { headers[$0] == "namespace" }) {
+            namespaceCap = max(16, w[ns] - overflow())
+            w = widths(keep)
+        }
+        if overflow() > 0, let p = keep.firstIndex(where: { headers[$0] == "plan" }) {
+            planCap = max(8, w[p] - overflow())  // the plan kind stays readable: `IXSCAN {…`
+            w = widths(keep)
+        }
+        for name in lastResort where overflow() > 0 {
             if let i = keep.firstIndex(where: { headers[$0] == name }) {
                 keep.remove(at: i)
                 w = widths(keep)
