@@ -68,6 +68,12 @@ struct AnalyzeCommand: ParsableCommand {
     @Flag(name: .customLong("no-color"), help: "No colour in the table (also when NO_COLOR is set).")
     var noColor = false
 
+    @Option(name: .customLong("max-findings"), parsing: .unconditional, help: "Findings printed in the table (the JSON report lists every one).")
+    var maxFindings: Int = 20
+
+    @Option(name: .customLong("max-findings-per-rule"), parsing: .unconditional, help: "Findings kept per rule, by time (the rest are counted as omitted).")
+    var maxFindingsPerRule: Int = RuleResults.maxFindingsPerRule
+
     @Flag(help: "Whole shapes in the table, whatever the width.")
     var wide = false
 
@@ -76,6 +82,8 @@ struct AnalyzeCommand: ParsableCommand {
 
     func validate() throws {
         if top < 1 { throw ValidationError("--top must be at least 1") }
+        if maxFindings < 0 { throw ValidationError("--max-findings must be 0 or more") }
+        if maxFindingsPerRule < 1 { throw ValidationError("--max-findings-per-rule must be at least 1") }
         if jobs < 1 { throw ValidationError("--jobs must be at least 1") }
         if memoryBudget < 0 { throw ValidationError("--memory-budget must be 0 (unbounded) or a number of MiB") }
         if maxLineLength < 1 { throw ValidationError("--max-line-length must be positive") }
@@ -139,7 +147,7 @@ struct AnalyzeCommand: ParsableCommand {
         analyzer.analyze(paths: inputs)
         progress?.finish()
 
-        let report = Report(result: analyzer.result, sort: sort, top: top)
+        let report = Report(result: analyzer.result, sort: sort, top: top, maxFindingsPerRule: maxFindingsPerRule)
         do {
             if let partialSink {
                 try ReportWriting.write(report, format: PartialReporter(), options: ReportOptions(), to: partialSink)
@@ -153,6 +161,7 @@ struct AnalyzeCommand: ParsableCommand {
                 ro.width = Terminal.reportWidth(toTerminal: output == nil && Terminal.isTTY(1), wide: wide)
                 ro.color = output == nil && Terminal.isTTY(1) && !Terminal.noColor && !noColor
         ro.groupByHost = groupBy == .host
+        ro.maxFindings = maxFindings
                 try ReportWriting.write(report, format: reporter, options: ro, to: reportSink)
             }
         } catch let e as OutputError {

@@ -39,6 +39,12 @@ struct MergeCommand: ParsableCommand {
     @Flag(name: .customLong("no-color"), help: "No colour in the table.")
     var noColor = false
 
+    @Option(name: .customLong("max-findings"), parsing: .unconditional, help: "Findings printed in the table (the JSON report lists every one).")
+    var maxFindings: Int = 20
+
+    @Option(name: .customLong("max-findings-per-rule"), parsing: .unconditional, help: "Findings kept per rule, by time (the rest are counted as omitted).")
+    var maxFindingsPerRule: Int = RuleResults.maxFindingsPerRule
+
     @Flag(help: "Whole shapes in the table, whatever the width.")
     var wide = false
 
@@ -51,6 +57,8 @@ struct MergeCommand: ParsableCommand {
             throw ValidationError("--format: unknown format '\(format)'; one of: \(ReporterRegistry.reporters.map(\.name).joined(separator: ", "))")
         }
         if top < 1 { throw ValidationError("--top must be at least 1") }
+        if maxFindings < 0 { throw ValidationError("--max-findings must be 0 or more") }
+        if maxFindingsPerRule < 1 { throw ValidationError("--max-findings-per-rule must be at least 1") }
         if memoryBudget < 0 { throw ValidationError("--memory-budget must be 0 (unbounded) or a number of MiB") }
     }
 
@@ -74,12 +82,13 @@ struct MergeCommand: ParsableCommand {
                 failed = true
             }
         }
-        let report = Report(result: merged, sort: sort, top: top)
+        let report = Report(result: merged, sort: sort, top: top, maxFindingsPerRule: maxFindingsPerRule)
         var ro = ReportOptions()
         ro.top = top
         ro.width = Terminal.reportWidth(toTerminal: output == nil && Terminal.isTTY(1), wide: wide)
         ro.color = output == nil && Terminal.isTTY(1) && !Terminal.noColor && !noColor
         ro.groupByHost = groupBy == .host
+        ro.maxFindings = maxFindings
         do {
             try ReportWriting.write(report, format: ReporterRegistry.reporter(named: format)!, options: ro, to: sink)
         } catch let e as OutputError {

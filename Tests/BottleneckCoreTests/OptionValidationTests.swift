@@ -100,4 +100,25 @@ import BottleneckTestSupport
         let bad = try runBottleneck(["analyze", "--quiet", "--exclude-op", "fnd", log])
         #expect(bad.status == 1 && bad.stderr.contains("did you mean find?"))
     }
+
+    /// `--top` ranks shapes only; `--max-findings` cuts the findings printed in the table and
+    /// `--max-findings-per-rule` the findings kept per rule (the rest counted as omitted).
+    @Test func findingLimitsAreTheirOwnOptions() throws {
+        let log = fixturePath("replset/db1.example.net.log")
+        func findings(_ args: [String]) throws -> (listed: Int, omitted: Int) {
+            let r = try runBottleneck(["analyze", "--format", "json", "--quiet"] + args + [log])
+            let obj = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+            let omitted = (obj["findingsOmitted"] as? [[String: Any]] ?? []).reduce(0) { $0 + ($1["count"] as? Int ?? 0) }
+            return ((obj["findings"] as? [Any])?.count ?? 0, omitted)
+        }
+        let all = try findings([])
+        #expect(all.listed > 20 && all.omitted == 0)
+        let one = try findings(["--max-findings-per-rule", "1"])
+        #expect(one.listed < all.listed && one.listed + one.omitted == all.listed)
+        let top1 = try runBottleneck(["analyze", "--quiet", "--no-color", "--top", "1", log])
+        #expect(top1.stdout.contains("… \(all.listed - 20) more findings (raise --max-findings"))
+        let two = try runBottleneck(["analyze", "--quiet", "--no-color", "--max-findings", "2", log])
+        #expect(two.stdout.contains("… \(all.listed - 2) more findings (raise --max-findings"))
+        try refused(["--max-findings-per-rule", "0"], saying: "--max-findings-per-rule must be at least 1")
+    }
 }

@@ -19,7 +19,7 @@ public enum Findings {
 
     /// Rule findings: the summary's rule-group state (line, operation and kill rules) plus the
     /// shape rules evaluated on the ranked shapes.
-    public static func rules(_ summary: RunSummary, ranked: [ShapeAggregate]) -> RuleResults {
-        summary.rules?.finish(shapes: ranked) ?? RuleResults()
+    public static func rules(_ summary: RunSummary, ranked: [ShapeAggregate], perRule: Int = RuleResults.maxFindingsPerRule) -> RuleResults {
+        summary.rules?.finish(shapes: ranked, perRule: perRule) ?? RuleResults()
     }
 }

@@ -20,7 +20,7 @@ enum FindingsTableSection {
             return n > 0 ? "\(n) \(s.rawValue)" : nil
         }
         out += "\(bold)Findings\(reset) (\(results.findings.count): \(counts.joined(separator: ", ")))\n"
-        let shown = results.findings.prefix(options.top)
+        let shown = results.findings.prefix(options.maxFindings)
         let width = max(40, options.width)
         // The same advice is printed once; later findings point back to it.
         var adviceShownAt: [String: Int] = [:]
@@ -36,10 +36,10 @@ enum FindingsTableSection {
             }
         }
         if results.findings.count > shown.count {
-            out += "   \(dim)… \(results.findings.count - shown.count) more findings (raise --top, or --format json)\(reset)\n"
+            out += "   \(dim)… \(results.findings.count - shown.count) more findings (raise --max-findings, or --format json)\(reset)\n"
         }
         for o in results.omitted {
-            out += "   \(dim)rule \(o.rule): \(TableReporter.group(o.count)) more matching subjects not listed (at most \(RuleResults.maxFindingsPerRule) per rule, by time)\(reset)\n"
+            out += "   \(dim)rule \(o.rule): \(TableReporter.group(o.count)) more matching subjects not listed (at most \(results.perRuleLimit) per rule, by time; --max-findings-per-rule)\(reset)\n"
         }
         for a in results.aborts {
             let at = a.firstLine.map { " (first at input \(a.firstInput ?? 0) line \($0))" } ?? ""

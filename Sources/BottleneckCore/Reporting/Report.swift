@@ -51,7 +51,8 @@ public struct Report {
 
     /// `summary` is kept as given (mergeable); the report counts its pending edge twins
     /// (`RunSummary.settled`).
-    public init(result summary: RunSummary, sort: ShapeSort = .total, top: Int? = nil) {
+    public init(result summary: RunSummary, sort: ShapeSort = .total, top: Int? = nil,
+                maxFindingsPerRule: Int = RuleResults.maxFindingsPerRule) {
         self.summary = summary
         let result = summary.settled()
         self.inputs = result.inputs
@@ -66,7 +67,7 @@ public struct Report {
         self.oom = OOMSection(result: result)
         self.members = result.members
         self.shapes = Findings.rank(result, by: sort)
-        self.rules = Findings.rules(result, ranked: self.shapes)
+        self.rules = Findings.rules(result, ranked: self.shapes, perRule: maxFindingsPerRule)
     }
 
     /// Where our shapes and the server's hashes disagree: one of our shapes under several server

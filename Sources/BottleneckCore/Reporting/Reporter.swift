@@ -52,6 +52,8 @@ public struct ReportOptions: Sendable {
     public var groupByHost = false
     /// JSON on one line (a stream of snapshots: `tail --format json`, one report per line).
     public var compactJSON = false
+    /// Findings printed in the table (`--max-findings`; the JSON report lists them all).
+    public var maxFindings = 20
     public init() {}
 }
 

@@ -89,9 +89,11 @@ public struct RuleResults: Sendable {
     /// `maxFindingsPerRule` findings (the ones accounting for the most time are kept).
     public var omitted: [(rule: String, count: Int64)] = []
     public var rulesEvaluated = 0
+    /// The per-rule limit these results were made with (`--max-findings-per-rule`).
+    public var perRuleLimit = RuleResults.maxFindingsPerRule
     /// Findings listed per rule at most; the rest are counted in `omitted`. Bounds memory and
     /// report size when millions of shapes match a rule.
-    public static let maxFindingsPerRule = 100
+    public static let maxFindingsPerRule = 100  // the default of `--max-findings-per-rule`
     private var byShape: [String: [Int]] = [:]
     public init() {}
 

@@ -2,11 +2,14 @@
 struct RuleFinisher {
     let run: RuleRun
     let shapes: [ShapeAggregate]
+    /// Findings listed per rule at most (the rest are counted as omitted).
+    var perRule = RuleResults.maxFindingsPerRule
 
     func results() -> RuleResults {
         let set = run.set
         var out = RuleResults()
         out.rulesEvaluated = set.rules.count
+        out.perRuleLimit = perRule
         var found: [Finding] = []
         var omitted: [String: Int64] = [:]
         let runTotalMs = shapes.reduce(Int64(0)) { $0.addingSaturated($1.durationTotal) }
@@ -48,7 +51,7 @@ struct RuleFinisher {
         // A rule switched off by its abort budget saw only part of the input: no findings.
         for (r, matched) in shapeMatches where aborts[r]?.disabled != true {
             let rule = set.rules[r]
-            let kept = RuleResults.top(matched, limit: RuleResults.maxFindingsPerRule) { a, b in
+            let kept = RuleResults.top(matched, limit: perRule) { a, b in
                 a.durationTotal != b.durationTotal ? a.durationTotal > b.durationTotal : a.shape.id < b.shape.id
             }
             if matched.count > kept.count { omitted[rule.id, default: 0] += Int64(matched.count - kept.count) }
@@ -82,7 +85,7 @@ struct RuleFinisher {
         }
         for (r, groups) in groupsByRule {
             let rule = set.rules[r]
-            let kept = RuleResults.top(groups, limit: RuleResults.maxFindingsPerRule) { a, b in
+            let kept = RuleResults.top(groups, limit: perRule) { a, b in
                 if a.group.ms != b.group.ms { return a.group.ms > b.group.ms }
                 if (a.key.shape ?? 0) != (b.key.shape ?? 0) { return (a.key.shape ?? 0) < (b.key.shape ?? 0) }
                 return (a.group.firstInput, a.group.firstLine) < (b.group.firstInput, b.group.firstLine)

@@ -201,8 +201,8 @@ public final class RuleRun {
     }
 
     /// Evaluates shape rules on the finished shapes and turns every group into a ranked finding.
-    public func finish(shapes: [ShapeAggregate]) -> RuleResults {
-        RuleFinisher(run: self, shapes: shapes).results()
+    public func finish(shapes: [ShapeAggregate], perRule: Int = RuleResults.maxFindingsPerRule) -> RuleResults {
+        RuleFinisher(run: self, shapes: shapes, perRule: perRule).results()
     }
 }
 
