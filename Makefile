@@ -17,7 +17,7 @@ FUZZ_TARGETS ?=
 # flag (the driver keeps only the last `-sanitize=`, so two flags would silently drop coverage).
 FUZZ_BUILD_FLAGS := -c release --sanitize=fuzzer -Xswiftc -sanitize=fuzzer,address
 
-.PHONY: deps bench-deps fuzz-deps demo build release test goldens bench bench-merge fuzz-build fuzz fuzz-ci clean
+.PHONY: deps test-deps bench-deps fuzz-deps demo build release test goldens bench bench-merge fuzz-build fuzz fuzz-ci clean
 
 # Installs the Debian packages the build links against, when they are missing.
 deps:
@@ -31,6 +31,10 @@ deps:
 # The reference programs' toolchain and libraries, for `make bench` only.
 bench-deps:
 	@$(MAKE) --no-print-directory deps APT_PACKAGES="$(BENCH_APT_PACKAGES)"
+
+# What the tests use beyond the build: DuckDB's Python module (docs/events.sql is loaded into it).
+test-deps: deps
+	@python3 -c "import duckdb" 2>/dev/null || python3 -m pip install --quiet duckdb
 
 # The fuzz runner's needs (python3 for the seed corpus), on top of the build's.
 fuzz-deps: deps
@@ -49,11 +53,11 @@ demo: release
 # it; crashes at the known sites of Fuzz/known-crashes.txt are reported, not gating); then every
 # test (its summary line comes last).
 FUZZ ?= 1
-test: deps
+test: deps test-deps
 	$(SWIFT) build
 	.build/debug/bottleneck rules test
 	@if [ "$(FUZZ)" != 0 ]; then $(MAKE) --no-print-directory fuzz-ci; fi
-	$(SWIFT) test 2>&1 | tee .build/test-output.txt; exit $${PIPESTATUS[0]}
+	BOTTLENECK_REQUIRE_DUCKDB=1 $(SWIFT) test 2>&1 | tee .build/test-output.txt; exit $${PIPESTATUS[0]}
 
 # Re-records Fixtures/golden (JSON report and table of every fixture log; see GoldenTests.swift).
 # Read the diff before committing it: every changed line is a change in what users see.

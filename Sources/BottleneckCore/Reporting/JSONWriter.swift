@@ -95,6 +95,17 @@ public struct JSONWriter {
         JSONWriter.appendDecimal(value, negative: false, to: &bytes)
     }
 
+    /// A double that always reads as one (`1.0`, not `1`), for columns a loader must type as
+    /// floating point (ratios, uptimes in the event stream).
+    public mutating func float(_ key: String?, _ value: Double?) {
+        double(key, value)
+        guard let value, value.isFinite else { return }
+        // `double` wrote the digits last: add `.0` when they hold no fraction or exponent.
+        var i = bytes.count - 1
+        while i >= 0, bytes[i] >= UInt8(ascii: "0") && bytes[i] <= UInt8(ascii: "9") || bytes[i] == UInt8(ascii: "-") { i -= 1 }
+        if i < 0 || bytes[i] != UInt8(ascii: ".") { bytes.append(contentsOf: [UInt8(ascii: "."), UInt8(ascii: "0")]) }
+    }
+
     /// Doubles with at most 3 decimals, no exponent, trailing zeros trimmed.
     public mutating func double(_ key: String?, _ value: Double?) {
         keyPrefix(key)

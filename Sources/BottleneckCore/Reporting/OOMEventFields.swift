@@ -5,7 +5,7 @@ enum OOMEventFields {
     static func writeEvent(_ k: OOMKill, inputPath: String?, to w: inout JSONWriter) {
         w.string("event", k.killed ? "oomKill" : "oomNoKill")
         w.string("ts", k.timestamp?.iso8601)
-        w.double("uptime", k.uptimeSeconds)
+        w.float("uptime", k.uptimeSeconds)
         w.string("file", inputPath)
         w.int("line", k.source.line)
         w.string("format", k.format)
@@ -59,7 +59,7 @@ enum OOMEventFields {
         w.int("memswUsageKB", k.memswUsageKB)
         w.int("memswLimitKB", k.memswLimitKB)
         w.int("kmemUsageKB", k.kmemUsageKB)
-        w.double("usageRatio", k.usageRatio)
+        w.float("usageRatio", k.usageRatio)
         w.int("chosenPid", k.chosenPid)
         w.string("chosenProcess", k.chosenProcessName)
         w.int("score", k.score)
