@@ -12,7 +12,7 @@ merge really combines aggregates. The partials come from `bottleneck analyze --p
 --jobs processes at a time); each part's JSON report gives its operation count. The merged JSON
 report must hold operations = sum of the parts' operations and shapes = the distinct shapes
 generated; when the merge's --memory-budget evicts shapes into (other) (the default 256 MiB keeps
-157,286 shapes), kept counts plus (other) must equal the operations instead, and --memory-budget 0
+150,732 shapes), kept counts plus (other) must equal the operations instead, and --memory-budget 0
 checks the exact shape count. --reuse times the merge again on the partials already in DIR.
 Exit 1 when a check fails.
 """

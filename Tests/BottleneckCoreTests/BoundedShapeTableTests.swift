@@ -233,7 +233,7 @@ import BottleneckTestSupport
 
     @Test func budgetTranslatesIntoShapes() {
         #expect(ShapeBudget.maxShapes(memoryBudgetMiB: 0) == nil)
-        #expect(ShapeBudget.maxShapes(memoryBudgetMiB: 256) == (256 - 64) * 1024 * 1024 / 1280)
+        #expect(ShapeBudget.maxShapes(memoryBudgetMiB: 256) == (256 - 72) * 1024 * 1024 / 1280)
         #expect(ShapeBudget.maxShapes(memoryBudgetMiB: 1) == ShapeBudget.minimumShapes)
     }
 }

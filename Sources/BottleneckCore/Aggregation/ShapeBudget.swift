@@ -4,11 +4,12 @@
 /// slots): about 830 bytes in a single-host analyze with 45-byte shape texts, and 1.14 KiB in a
 /// merge of 100 hosts' partials (each shape carries its host map; evicted shapes leave the
 /// allocator fragmented). 1.25 KiB per shape keeps the peak RSS of both inside the budget. The rest
-/// of the process (read buffers, parsers, the report's ranking, runtime) gets a fixed reserve.
+/// of the process (read buffers, parsers, decoded partials and their pending roles, the report's
+/// ranking, runtime) gets a fixed reserve.
 public enum ShapeBudget {
     public static let defaultMiB = 256
     public static let bytesPerShape = 1280
-    public static let reserveMiB = 64
+    public static let reserveMiB = 72
     public static let minimumShapes = 1024
 
     /// Shapes kept under a budget of `mib` MiB; nil (exact, unbounded) when `mib` is 0.

@@ -93,7 +93,12 @@ extension RunSummary {
     /// the operations they are. Returns `self` when nothing is pending, else a settled copy (the
     /// summary itself stays mergeable).
     public func settled() -> RunSummary {
-        guard !pendingTwins.isEmpty || !pendingStatements.isEmpty || !pendingRoles.isEmpty else { return self }
+        // Pending roles that no transition resolves change nothing (a fleet without state lines):
+        // they need no settled copy.
+        let rolesMatter = pendingRoles.contains { p in
+            members.byHost[p.host]?.transitions.contains { $0.source.input != p.input && ($0.millis ?? .max) <= p.fromMillis } == true
+        }
+        guard !pendingTwins.isEmpty || !pendingStatements.isEmpty || rolesMatter else { return self }
         let copy: RunSummary
         do { copy = try SummaryCoding.decode(SummaryCoding.encode(self), rules: rules?.set) } catch { return self }
         copy.pairPendingEdges()

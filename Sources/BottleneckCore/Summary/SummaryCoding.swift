@@ -11,8 +11,9 @@ import Foundation
 public enum SummaryCoding {
     /// First bytes of a partial-summary file (PNG-style: a high byte, a name, CR LF).
     public static let magic: [UInt8] = [0x89] + Array("BNSUM".utf8) + [0x0D, 0x0A]
-    /// Version of the frame layout. 2 adds the replica-set members after the pending edges; 1 is
-    /// still read (no members).
+    /// Version of the frame layout. 2 adds the replica-set members and the pending roles (binary:
+    /// a partial of a log without state lines holds one per shape) after the pending edges; 1 is
+    /// still read (neither).
     public static let formatVersion: UInt8 = 2
     /// Version of one shape record (2 adds every `ShapeCounter`; 1 was the checkpoint record of
     /// the first `tail --state` stores, still read).
@@ -53,8 +54,16 @@ public enum SummaryCoding {
         w.blob(json(OOMState(events: s.oom.events, duplicates: s.oom.duplicates)))
         w.bool(s.rules != nil)
         if let r = s.rules { w.blob(json(r.state)) }
-        w.blob(json(EdgeState(twins: s.pendingTwins, statements: s.pendingStatements, roles: s.pendingRoles)))
+        w.blob(json(EdgeState(twins: s.pendingTwins, statements: s.pendingStatements)))
         w.blob(json(s.members))
+        w.varint(s.pendingRoles.count)
+        for p in s.pendingRoles {
+            w.string(p.host)
+            w.varint(p.input)
+            w.svarint(p.fromMillis)
+            w.varint(p.shapes.count)
+            for c in p.shapes { w.u64(c.id); w.svarint(c.count) }
+        }
         drain(&w)
         w.u64(h.value)
         w.drain(into: sink)
@@ -101,8 +110,19 @@ public enum SummaryCoding {
         let edges: EdgeState = try unjson(try r.blob())
         s.pendingTwins = edges.twins
         s.pendingStatements = edges.statements
-        s.pendingRoles = edges.roles ?? []
-        if version >= 2 { s.members = try unjson(try r.blob()) }
+        if version >= 2 {
+            s.members = try unjson(try r.blob())
+            for _ in 0..<(try r.count()) {
+                let host = try r.string()
+                let input = try r.varint()
+                let from = try r.svarint()
+                let n = try r.count()
+                var shapes: [PendingRole.ShapeCount] = []
+                shapes.reserveCapacity(n)
+                for _ in 0..<n { shapes.append(PendingRole.ShapeCount(id: try r.u64(), count: try r.svarint())) }
+                s.pendingRoles.append(PendingRole(host: host, input: input, fromMillis: from, shapes: shapes))
+            }
+        }
         guard r.atEnd else { throw DecodeError("trailing bytes after the summary") }
         return s
     }
@@ -110,8 +130,6 @@ public enum SummaryCoding {
     struct EdgeState: Codable {
         var twins: [PendingTwin]
         var statements: [PendingStatement]
-        /// Format 2 (absent in format 1).
-        var roles: [PendingRole]?
     }
 
     struct OOMState: Codable {
