@@ -129,7 +129,6 @@ public final class IngestLoop {
         case .slowOperation(let op):
             // Parsers stamped host and role from `attribution` (replays did, in `replayed`).
             if op.timestamp == nil { accounting.unreadableTimestamps += 1 }
-            if keepEdges, memberState == nil, let h = op.host, let t = op.timestamp { holdRole(op.shape.id, host: h, millis: t.millis) }
             pass(event, from: 0)
         case .server(var e):
             attribute(&e)
@@ -187,6 +186,12 @@ public final class IngestLoop {
             return
         }
         for s in sinks { s.consume(event) }
+        // Partial runs: an operation counted without a role (no state line before it in this
+        // part) waits for the role an earlier part may give it. Only operations that reached the
+        // summary: a folded write twin or a filtered operation is not counted, so not held.
+        if keepEdges, case .slowOperation(let op) = event, op.role == nil, let h = op.host, let t = op.timestamp {
+            holdRole(op.shape.id, host: h, millis: t.millis)
+        }
         rules?.observe(event)
     }
 
