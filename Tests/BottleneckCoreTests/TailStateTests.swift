@@ -141,6 +141,24 @@ func slowQueryLine(seq: Int, ns: String = "db.c", ms: Int = 120, field: String =
         #expect(text.contains("bottleneck_slow_operation_duration_seconds_sum{\(labels)} 400.456\n"))
     }
 
+    /// Durations from a hostile log saturate the sum instead of trapping (a trap stopped tail on
+    /// every restart); the exposition names the build and the latest event time.
+    @Test func hugeDurationsSaturateAndBuildAndLastEventAreExposed() {
+        let m = MetricsRegistry(maxSeries: 10)
+        var a = op("db.c", "find", ms: .max)
+        a.timestamp = Timestamp(millis: 1_700_000_000_250)
+        var b = op("db.c", "find", ms: .max)
+        b.timestamp = Timestamp(millis: -5_000)  // before 1970: not a live event time
+        m.observe(a)
+        m.observe(b)
+        let text = m.render(inputs: [])
+        #expect(m.operations[.init(namespace: "db.c", operation: "find")]?.sumMillis == .max)
+        #expect(text.contains("bottleneck_slow_operation_duration_seconds_sum{namespace=\"db.c\",operation=\"find\"} 9223372036854775.807\n"))
+        #expect(text.contains("bottleneck_last_event_timestamp_seconds 1700000000.25\n"))
+        #expect(text.contains("bottleneck_build_info{version=\"\(RunSummary.toolVersion)\",normalizer=\"1\"} 1\n"))
+        #expect(MetricsRegistry.seconds(-1_500) == "-1.5")
+    }
+
     @Test func labelCardinalityIsCappedWithAnOtherSeries() {
         let m = MetricsRegistry(maxSeries: 3)
         for i in 0..<1000 { m.observe(op("db.c\(i)", "find", ms: 200)) }

@@ -42,9 +42,19 @@ public final class MetricsRegistry {
         let ms = max(op.durationMillis, 0)
         var i = 0
         while i < Self.boundsMillis.count && ms > Self.boundsMillis[i] { i += 1 }
-        operations[key, default: OpSeries()].count += 1
-        operations[key]!.sumMillis += ms
-        operations[key]!.buckets[i] += 1
+        // Saturating: durations come from the log (two lines of 2^63-1 ms must not stop tail).
+        operations[key, default: OpSeries()].count &+= 1
+        operations[key]!.sumMillis = operations[key]!.sumMillis.addingSaturated(ms)
+        operations[key]!.buckets[i] &+= 1
+        if let t = op.timestamp?.millis { noteEvent(at: t) }
+    }
+
+    /// The latest event time seen (`bottleneck_last_event_timestamp_seconds`).
+    public private(set) var lastEventMillis: Int64?
+
+    public func noteEvent(at millis: Int64) {
+        guard millis >= 0 else { return }  // a stamp before 1970 is not a live event time
+        if lastEventMillis.map({ millis > $0 }) ?? true { lastEventMillis = millis }
     }
 
     static let otherOp = OpKey(namespace: other, operation: other)
@@ -55,7 +65,7 @@ public final class MetricsRegistry {
             name = Self.other
             folded += 1
         }
-        oomKills[name, default: 0] += 1
+        oomKills[name, default: 0] &+= 1
     }
 
     public var slowOperationsTotal: Int64 { operations.values.reduce(0) { $0 + $1.count } }
@@ -109,11 +119,20 @@ public final class MetricsRegistry {
         for e in extra {
             out += "# HELP \(e.name) \(e.help)\n# TYPE \(e.name) \(e.type)\n\(e.name) \(e.value)\n"
         }
+        if let t = lastEventMillis {
+            out += "# HELP bottleneck_last_event_timestamp_seconds Time of the latest event read (its log timestamp, Unix seconds).\n"
+            out += "# TYPE bottleneck_last_event_timestamp_seconds gauge\n"
+            out += "bottleneck_last_event_timestamp_seconds \(Self.seconds(t))\n"
+        }
+        out += "# HELP bottleneck_build_info The bottleneck build serving these metrics (always 1).\n"
+        out += "# TYPE bottleneck_build_info gauge\n"
+        out += "bottleneck_build_info{version=\"\(RunSummary.toolVersion)\",normalizer=\"\(RunSummary.normalizerVersion)\"} 1\n"
         return out
     }
 
     /// Milliseconds as a decimal number of seconds, exactly.
-    static func seconds(_ ms: Int64) -> String {
+    public static func seconds(_ ms: Int64) -> String {
+        guard ms >= 0 else { return "-" + seconds(ms == .min ? .max : -ms) }
         let whole = ms / 1000, frac = ms % 1000
         if frac == 0 { return String(whole) }
         var f = String(frac)

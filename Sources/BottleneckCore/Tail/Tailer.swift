@@ -114,6 +114,7 @@ public final class Tailer {
                 dirtyShapes.insert(op.shape.id)
             case .oomKill(let k):
                 if k.killed { live.metrics.observeOOM(process: k.processName) }
+                if let t = k.timestamp { live.metrics.noteEvent(at: t.millis) }
                 live.noteOOMKill(k, file: path)
             case .server:
                 break
