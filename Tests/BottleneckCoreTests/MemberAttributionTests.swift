@@ -83,6 +83,14 @@ import BottleneckTestSupport
             let a = roleTotals(split), b = roleTotals(whole)
             #expect(a.primary == b.primary && a.secondary == b.secondary && a.operations == b.operations, "jobs \(jobs)")
         }
+        // Given newest first, the member's history is still in time order: its state is the last one.
+        let early = lines.count / 4  // before the step-up: the newer file holds it
+        try (lines[..<early].joined(separator: "\n") + "\n").write(toFile: dir + "/m.log.1", atomically: true, encoding: .utf8)
+        try lines[early...].joined(separator: "\n").write(toFile: dir + "/m.log", atomically: true, encoding: .utf8)
+        let reversed = try json(["--host", "db1", dir + "/m.log", dir + "/m.log.1"])
+        let states = try #require((reversed["members"] as? [[String: Any]])?.first)
+        #expect(states["state"] as? String == "PRIMARY")
+        #expect((states["transitions"] as? [[String: Any]])?.compactMap { $0["state"] as? String } == ["STARTUP", "STARTUP2", "SECONDARY", "PRIMARY"])
         // Without the older file the newer one has neither host nor role.
         let alone = try json([dir + "/mongod.log"])
         #expect(alone["members"] == nil)

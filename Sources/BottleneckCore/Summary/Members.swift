@@ -55,6 +55,10 @@ public struct Members: Sendable, Codable, Equatable {
                 h.droppedTransitions &+= 1
             }
         }
+        // Kept in time order (files of one host may be read newest first).
+        if h.transitions.count > 1, Members.earlier(h.transitions[h.transitions.count - 1], h.transitions[h.transitions.count - 2]) {
+            h.transitions.sort(by: Members.earlier)
+        }
         byHost[host] = h
     }
 

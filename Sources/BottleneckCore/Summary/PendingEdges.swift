@@ -77,7 +77,12 @@ extension RunSummary {
     /// for their host at or before their time (none: they stay without a role, as in one run).
     func resolvePendingRoles() {
         for p in pendingRoles {
-            let state = members.byHost[p.host]?.transitions.last { $0.source.input != p.input && ($0.millis ?? .max) <= p.fromMillis }?.state
+            // The latest such transition by time (a run's own list follows its input order, which
+            // need not be time order: rotated files may be given newest first).
+            let state = members.byHost[p.host]?.transitions
+                .filter { $0.source.input != p.input && ($0.millis ?? .max) <= p.fromMillis }
+                .max { a, b in (a.millis ?? .min, a.source.input, a.source.line) < (b.millis ?? .min, b.source.input, b.source.line) }?
+                .state
             let counter: ShapeCounter
             switch ServerEvent.role(ofState: state) {
             case .primary?: counter = .onPrimary
