@@ -118,4 +118,20 @@ import BottleneckTestSupport
         #expect(p.terminationStatus == 1, "\(text)")
         #expect(text.contains("standard output: No space left on device"), "\(text)")
     }
+
+    /// `/healthz` answers 503 naming the file while a followed file is missing, and ok once it
+    /// exists and can be read.
+    @Test func healthzReportsAMissingFileUntilItAppears() throws {
+        let dir = try makeTempDirectory("tail-healthz")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let path = dir + "/mongod.log"
+        let tail = try TailProcess([path], stderrPath: dir + "/err")
+        defer { _ = tail.terminate() }
+        let before = try tail.get("/healthz")
+        #expect(before.status == 503)
+        #expect(before.body.contains("waiting for \(path)"))
+        try writeFileBytes(path, Array("x\n".utf8))
+        let after = try tail.get("/healthz")
+        #expect(after.status == 200 && after.body == "ok\n", "\(after.body)")
+    }
 }

@@ -26,7 +26,28 @@ public final class LiveState: @unchecked Sendable {
         metrics = MetricsRegistry(maxSeries: maxSeries)
         window = SlidingWindow(spanMillis: windowMillis, maxShapes: maxShapes)
         result.inputs = paths.map { InputAccounting(path: $0) }
+        self.paths = paths
         startedAt = Clock.monotonicMillis()
+    }
+
+    /// The followed paths, as given.
+    public let paths: [String]
+
+    /// What keeps tail from following its files right now (for `/healthz`): a missing file
+    /// ("waiting for"), one that cannot be read, or a directory. Empty when all is well.
+    public func fileProblems() -> [String] {
+        var out: [String] = []
+        for path in paths {
+            var st = stat()
+            if stat(path, &st) != 0 {
+                out.append(errno == ENOENT ? "waiting for \(path): it does not exist" : "\(path): \(String(cString: strerror(errno)))")
+            } else if (st.st_mode & S_IFMT) == S_IFDIR {
+                out.append("\(path): is a directory")
+            } else if access(path, R_OK) != 0 {
+                out.append("\(path): cannot read: \(String(cString: strerror(errno)))")
+            }
+        }
+        return out
     }
 
     deinit {

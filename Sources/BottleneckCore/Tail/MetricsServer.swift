@@ -152,7 +152,10 @@ struct EndpointHandler: HTTPHandler {
         case "/report":
             return Self.text(.ok, live.reportJSON(), type: "application/json")
         default:
-            return Self.text(.ok, "ok\n")
+            // Unhealthy while a followed file is missing or unreadable (checked at each request).
+            let problems = live.fileProblems()
+            if problems.isEmpty { return Self.text(.ok, "ok\n") }
+            return Self.text(.serviceUnavailable, problems.joined(separator: "\n") + "\n")
         }
     }
 
