@@ -64,8 +64,8 @@ import BottleneckTestSupport
         let report = try Self.run("oom/linux-4.4-talk-case1-docker-memcg-v1.txt")
         #expect(report.rules.findings.map(\.rule) == ["memcg-limit-one-process"])
         let f = try #require(report.rules.findings.first)
-        #expect(f.message.hasPrefix("Memory cgroup /docker/749b1d12085c451c0714abd85b6112795eafc8356d77083aaa0e578db8353143 was at 100% of its 20,480 MB limit and outboundd held 100% of the rss"), "\(f.message)")
-        #expect(f.message.hasSuffix("the kernel killed outboundd (pid 104302, rss 20,488 MB)."), "\(f.message)")
+        #expect(f.message.hasPrefix("Memory cgroup /docker/749b1d12085c451c0714abd85b6112795eafc8356d77083aaa0e578db8353143 was at 100% of its 20,480 MiB limit and outboundd held 100% of the rss"), "\(f.message)")
+        #expect(f.message.hasSuffix("the kernel killed outboundd (pid 104302, rss 20,488 MiB)."), "\(f.message)")
     }
 
     /// Six memcg kills in 4 s: python3, mysqld, worker ×3, pg-backend (Fixtures/logs/oom, local probe).

@@ -52,7 +52,7 @@ public enum ShapeFields {
             case .yieldsPerOp: return FieldSpec(rawValue, .number, "yields / count")
             case .yieldsMax: return FieldSpec(rawValue, .number, "most yields of one operation")
             case .reslenPerOp: return FieldSpec(rawValue, .number, "mean response bytes")
-            case .reslenTotalMB: return FieldSpec(rawValue, .number, "response bytes summed, MB")
+            case .reslenTotalMB: return FieldSpec(rawValue, .number, "response bytes summed, MiB")
             case .lockWaitShare: return FieldSpec(rawValue, .number, "lock wait / total duration, at most 1")
             case .storageWaitShare: return FieldSpec(rawValue, .number, "storage read time / total duration, at most 1")
             case .sortStageShare: return FieldSpec(rawValue, .number, "share of operations with an in-memory sort")
@@ -118,7 +118,7 @@ public enum ShapeFields {
         case .yieldsPerOp: return per(a.yieldsTotal)
         case .yieldsMax: return .number(Double(a.yieldsMax))
         case .reslenPerOp: return per(a.reslen)
-        case .reslenTotalMB: return .number(Double(a.reslen) / 1_000_000)
+        case .reslenTotalMB: return .number(Double(a.reslen) / 1_048_576)
         // Clamped to 1: a wait cannot exceed the operations (some logs sum overlapping waits).
         case .lockWaitShare: return .number(min(1, Double(a.lockWaitMicros) / 1000 / Double(max(a.durationTotal, 1))))
         case .storageWaitShare: return .number(min(1, Double(a.storageTimeReadingMicros) / 1000 / Double(max(a.durationTotal, 1))))
