@@ -30,8 +30,6 @@ struct AnalyzeCommand: ParsableCommand {
     @Option(help: "Rank shapes by: \(ShapeSort.allCases.map(\.rawValue).joined(separator: ", ")).")
     var sort: ShapeSort = .total
 
-    @Option(parsing: .unconditional, help: "Shapes shown in the table.")
-    var top: Int = 20
 
     @OptionGroup var filters: FilterOptions
 
@@ -62,28 +60,14 @@ struct AnalyzeCommand: ParsableCommand {
 
     @OptionGroup var ruleSource: RulesCommand.Source
 
+    @OptionGroup var table: TableOptions
+
     @Flag(name: .shortAndLong, help: "No progress bar.")
     var quiet = false
 
-    @Flag(name: .customLong("no-color"), help: "No colour in the table (also when NO_COLOR is set).")
-    var noColor = false
 
-    @Option(name: .customLong("max-findings"), parsing: .unconditional, help: "Findings printed in the table (the JSON report lists every one).")
-    var maxFindings: Int = 20
-
-    @Option(name: .customLong("max-findings-per-rule"), parsing: .unconditional, help: "Findings kept per rule, by time (the rest are counted as omitted).")
-    var maxFindingsPerRule: Int = RuleResults.maxFindingsPerRule
-
-    @Flag(help: "Whole shapes in the table, whatever the width.")
-    var wide = false
-
-    @Option(name: .customLong("group-by"), help: "shape (the ranking only) or host (then each host's shapes, with their count on the host).")
-    var groupBy: GroupBy = .shape
 
     func validate() throws {
-        if top < 1 { throw ValidationError("--top must be at least 1") }
-        if maxFindings < 0 { throw ValidationError("--max-findings must be 0 or more") }
-        if maxFindingsPerRule < 1 { throw ValidationError("--max-findings-per-rule must be at least 1") }
         if jobs < 1 { throw ValidationError("--jobs must be at least 1") }
         if memoryBudget < 0 { throw ValidationError("--memory-budget must be 0 (unbounded) or a number of MiB") }
         if maxLineLength < 1 { throw ValidationError("--max-line-length must be positive") }
@@ -147,7 +131,7 @@ struct AnalyzeCommand: ParsableCommand {
         analyzer.analyze(paths: inputs)
         progress?.finish()
 
-        let report = Report(result: analyzer.result, sort: sort, top: top, maxFindingsPerRule: maxFindingsPerRule)
+        let report = Report(result: analyzer.result, sort: sort, top: table.top, maxFindingsPerRule: table.maxFindingsPerRule)
         do {
             if let partialSink {
                 try ReportWriting.write(report, format: PartialReporter(), options: ReportOptions(), to: partialSink)
@@ -156,12 +140,7 @@ struct AnalyzeCommand: ParsableCommand {
                 try reportSink.commit()
                 Terminal.writeStderr(accountingLine(report))
             } else if let reportSink, let reporter = ReporterRegistry.reporter(named: formatName) {
-                var ro = ReportOptions()
-                ro.top = top
-                ro.width = Terminal.reportWidth(toTerminal: output == nil && Terminal.isTTY(1), wide: wide)
-                ro.color = output == nil && Terminal.isTTY(1) && !Terminal.noColor && !noColor
-        ro.groupByHost = groupBy == .host
-        ro.maxFindings = maxFindings
+                let ro = table.reportOptions(toStandardOutput: output == nil)
                 try ReportWriting.write(report, format: reporter, options: ro, to: reportSink)
             }
         } catch let e as OutputError {

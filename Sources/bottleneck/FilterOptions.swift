@@ -111,6 +111,46 @@ enum ReportWriting {
 
 extension OutputSink: ReportOutput {}
 
+/// How a finished report is laid out, shared by `analyze` and `merge` (one definition).
+struct TableOptions: ParsableArguments {
+    @Option(parsing: .unconditional, help: "Shapes shown in the table.")
+    var top: Int = 20
+
+    @Flag(name: .customLong("no-color"), help: "No colour in the table (also when NO_COLOR is set).")
+    var noColor = false
+
+    @Option(name: .customLong("max-findings"), parsing: .unconditional, help: "Findings printed in the table (the JSON report lists every one).")
+    var maxFindings: Int = 20
+
+    @Option(name: .customLong("max-findings-per-rule"), parsing: .unconditional, help: "Findings kept per rule, by time (the rest are counted as omitted).")
+    var maxFindingsPerRule: Int = RuleResults.maxFindingsPerRule
+
+    @Flag(help: "Whole shapes in the table, whatever the width.")
+    var wide = false
+
+    @Option(name: .customLong("group-by"), help: "shape (the ranking only) or host (then each host's shapes, with their count on the host).")
+    var groupBy: GroupBy = .shape
+
+    func validate() throws {
+        if top < 1 { throw ValidationError("--top must be at least 1") }
+        if maxFindings < 0 { throw ValidationError("--max-findings must be 0 or more") }
+        if maxFindingsPerRule < 1 { throw ValidationError("--max-findings-per-rule must be at least 1") }
+    }
+
+    /// The reporter options; `toStandardOutput`: the report goes to stdout (no `-o`), so a
+    /// terminal there sets the width and colour.
+    func reportOptions(toStandardOutput: Bool) -> ReportOptions {
+        let terminal = toStandardOutput && Terminal.isTTY(1)
+        var ro = ReportOptions()
+        ro.top = top
+        ro.width = Terminal.reportWidth(toTerminal: terminal, wide: wide)
+        ro.color = terminal && !Terminal.noColor && !noColor
+        ro.groupByHost = groupBy == .host
+        ro.maxFindings = maxFindings
+        return ro
+    }
+}
+
 /// `--group-by`: how the report groups shapes after the ranking.
 enum GroupBy: String, ExpressibleByArgument, CaseIterable {
     case shape, host

@@ -103,25 +103,9 @@ struct TailCommand: ParsableCommand {
         // Each path must be followable: a directory or an unreadable file is an error now, not a
         // silent tail; a missing file is waited for, and said so.
         for path in files {
-            var st = stat()
-            if stat(path, &st) != 0 {
-                if errno == ENOENT {
-                    Terminal.writeStderr("bottleneck: waiting for \(path): it does not exist yet\n")
-                    continue
-                }
-                Terminal.writeStderr("bottleneck: \(path): \(String(cString: strerror(errno)))\n")
-                throw ExitCode(ExitCodes.usage)
-            }
-            if (st.st_mode & S_IFMT) == S_IFDIR {
-                Terminal.writeStderr("bottleneck: \(path): is a directory (give the log files in it)\n")
-                throw ExitCode(ExitCodes.usage)
-            }
-            let fd = open(path, O_RDONLY | O_NONBLOCK)
-            if fd < 0 {
-                Terminal.writeStderr("bottleneck: \(path): cannot read: \(String(cString: strerror(errno)))\n")
-                throw ExitCode(ExitCodes.usage)
-            }
-            close(fd)
+            guard let problem = LiveState.problem(with: path) else { continue }
+            Terminal.writeStderr("bottleneck: \(problem.message)\n")
+            if !problem.missing { throw ExitCode(ExitCodes.usage) }
         }
         var o = TailOptions()
         o.paths = files

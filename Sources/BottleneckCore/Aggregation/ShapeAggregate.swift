@@ -59,12 +59,7 @@ public final class ShapeAggregate {
     public func add(_ op: SlowOperation, host: String? = nil) {
         counters.add(op)
         histogram.record(op.durationMillis)
-        let plan = op.plan?.label ?? "none"
-        if plans.count == 1, let i = plans.indices.first, plans[i].key == plan {
-            plans.values[i] &+= 1  // one plan so far, the usual case: no hashing
-        } else {
-            plans[plan, default: 0] &+= 1
-        }
+        ShapeAggregate.bump(&plans, op.plan?.label ?? "none")
         if let t = op.timestamp {
             if firstSeen == nil || t < firstSeen! { firstSeen = t }
             if lastSeen == nil || t > lastSeen! { lastSeen = t }
@@ -81,13 +76,17 @@ public final class ShapeAggregate {
         if let h = op.queryShapeHash, queryShapeHashes.count < ShapeAggregate.maxServerHashes {
             queryShapeHashes.insert(h)
         }
-        if let host {
-            // Most shapes run on one host: bump it without hashing the name.
-            if hosts.count == 1, let i = hosts.indices.first, hosts[i].key == host {
-                hosts.values[i] &+= 1
-            } else {
-                hosts[host, default: 0] &+= 1
-            }
+        if let host { ShapeAggregate.bump(&hosts, host) }
+    }
+
+    /// One more for `key`. Most shapes have one plan and run on one host: that lone entry is
+    /// bumped without hashing its name.
+    @inline(__always)
+    static func bump(_ counts: inout [String: Int64], _ key: String) {
+        if counts.count == 1, let i = counts.indices.first, counts[i].key == key {
+            counts.values[i] &+= 1
+        } else {
+            counts[key, default: 0] &+= 1
         }
     }
 

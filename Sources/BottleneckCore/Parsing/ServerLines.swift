@@ -121,30 +121,30 @@ enum ServerLines {
         }
         switch b[m] {
         case UInt8(ascii: "M"):
-            guard has(b, m, "MongoDB starting :") else { return nil }
+            guard LegacyTextParser.hasPrefix(b, m, "MongoDB starting :") else { return nil }
             guard let host = token(b, after: " host=", from: m) else { return nil }
             var e = event(.startup)
             e.host = token(b, after: " port=", from: m).map { "\(host):\($0)" } ?? host
             return e
         case UInt8(ascii: "o"):
-            guard has(b, m, "options: {") else { return nil }
+            guard LegacyTextParser.hasPrefix(b, m, "options: {") else { return nil }
             let name = quoted(b, after: "replSetName: \"", from: m) ?? quoted(b, after: " replSet: \"", from: m)
             guard let name else { return nil }
             var e = event(.options)
             e.replicaSet = name
             return e
         case UInt8(ascii: "t"):
-            guard has(b, m, "transition to ") else { return nil }
+            guard LegacyTextParser.hasPrefix(b, m, "transition to ") else { return nil }
             let p = m + 14
             guard let state = word(b, p) else { return nil }
             var e = event(.stateChange)
             e.newState = state
             let after = p + state.utf8.count
-            if has(b, after, " from ") { e.oldState = word(b, after + 6) }
+            if LegacyTextParser.hasPrefix(b, after, " from ") { e.oldState = word(b, after + 6) }
             return e
         case UInt8(ascii: "r"):
             // 2.x: `replSet PRIMARY` and the like, the whole message.
-            guard has(b, m, "replSet "), let state = word(b, m + 8), memberStates.contains(state),
+            guard LegacyTextParser.hasPrefix(b, m, "replSet "), let state = word(b, m + 8), memberStates.contains(state),
                   m + 8 + state.utf8.count == trimmedEnd(b) else { return nil }
             var e = event(.stateChange)
             e.newState = state
@@ -157,10 +157,6 @@ enum ServerLines {
     static let memberStates: Set<String> = ["PRIMARY", "SECONDARY", "RECOVERING", "STARTUP", "STARTUP2", "ARBITER",
                                             "ROLLBACK", "REMOVED", "DOWN", "UNKNOWN", "FATAL"]
 
-    static func has(_ b: UnsafeRawBufferPointer, _ at: Int, _ literal: StaticString) -> Bool {
-        let n = literal.utf8CodeUnitCount
-        return at >= 0 && at + n <= b.count && memcmp(b.baseAddress! + at, literal.utf8Start, n) == 0
-    }
 
     static func trimmedEnd(_ b: UnsafeRawBufferPointer) -> Int {
         var e = b.count
@@ -176,14 +172,9 @@ enum ServerLines {
         return String(decoding: UnsafeRawBufferPointer(rebasing: b[at..<e]), as: UTF8.self)
     }
 
+    /// The index just past the first `literal` at or after `from` (the legacy parser's search).
     static func find(_ b: UnsafeRawBufferPointer, _ literal: StaticString, from: Int) -> Int? {
-        let n = literal.utf8CodeUnitCount
-        var i = from
-        while i + n <= b.count {
-            if memcmp(b.baseAddress! + i, literal.utf8Start, n) == 0 { return i + n }
-            i += 1
-        }
-        return nil
+        LegacyOpFields.find(b, from, b.count, literal).map { $0 + literal.utf8CodeUnitCount }
     }
 
     /// The space-delimited token after `literal`.

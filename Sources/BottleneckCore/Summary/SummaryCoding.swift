@@ -183,10 +183,15 @@ public enum SummaryCoding {
     }
 
     public static func decodeShape(_ bytes: [UInt8]) throws(DecodeError) -> ShapeAggregate {
+        try whole(bytes, "shape record") { (r: inout ByteReader) throws(DecodeError) in try decodeShape(&r) }
+    }
+
+    /// One record that must fill `bytes` exactly.
+    static func whole<T>(_ bytes: [UInt8], _ what: String, _ read: (inout ByteReader) throws(DecodeError) -> T) throws(DecodeError) -> T {
         var r = ByteReader(bytes)
-        let a = try decodeShape(&r)
-        guard r.atEnd else { throw DecodeError("trailing bytes in shape record") }
-        return a
+        let value = try read(&r)
+        guard r.atEnd else { throw DecodeError("trailing bytes in \(what)") }
+        return value
     }
 
     static func encodeShape(_ a: ShapeAggregate, _ w: inout ByteWriter) {
@@ -311,10 +316,7 @@ public enum SummaryCoding {
     }
 
     public static func decodeAccounting(_ bytes: [UInt8]) throws(DecodeError) -> InputAccounting {
-        var r = ByteReader(bytes)
-        let a = try decodeAccounting(&r)
-        guard r.atEnd else { throw DecodeError("trailing bytes in accounting record") }
-        return a
+        try whole(bytes, "accounting record") { (r: inout ByteReader) throws(DecodeError) in try decodeAccounting(&r) }
     }
 
     /// 3 adds the logged host after the host.

@@ -36,18 +36,19 @@ public final class LiveState: @unchecked Sendable {
     /// What keeps tail from following its files right now (for `/healthz`): a missing file
     /// ("waiting for"), one that cannot be read, or a directory. Empty when all is well.
     public func fileProblems() -> [String] {
-        var out: [String] = []
-        for path in paths {
-            var st = stat()
-            if stat(path, &st) != 0 {
-                out.append(errno == ENOENT ? "waiting for \(path): it does not exist" : "\(path): \(String(cString: strerror(errno)))")
-            } else if (st.st_mode & S_IFMT) == S_IFDIR {
-                out.append("\(path): is a directory")
-            } else if access(path, R_OK) != 0 {
-                out.append("\(path): cannot read: \(String(cString: strerror(errno)))")
-            }
+        paths.compactMap { LiveState.problem(with: $0)?.message }
+    }
+
+    /// Why `path` cannot be followed now, if it cannot: missing (tail waits for it), a directory,
+    /// or unreadable. `tail` checks this at start, `/healthz` at each request.
+    public static func problem(with path: String) -> (missing: Bool, message: String)? {
+        var st = stat()
+        if stat(path, &st) != 0 {
+            return errno == ENOENT ? (true, "waiting for \(path): it does not exist yet") : (false, "\(path): \(String(cString: strerror(errno)))")
         }
-        return out
+        if (st.st_mode & S_IFMT) == S_IFDIR { return (false, "\(path): is a directory (give the log files in it)") }
+        if access(path, R_OK) != 0 { return (false, "\(path): cannot read: \(String(cString: strerror(errno)))") }
+        return nil
     }
 
     deinit {
