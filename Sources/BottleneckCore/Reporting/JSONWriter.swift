@@ -229,12 +229,6 @@ public struct JSONWriter {
         return s
     }
 
-    public static func appendString(_ s: String, to out: inout String) {
-        var b: [UInt8] = []
-        appendString(s, to: &b)
-        out += String(decoding: b, as: UTF8.self)
-    }
-
     public static func appendString(_ s: String, to out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
         // Fast path (nearly every string): nothing to escape, append its bytes whole.
