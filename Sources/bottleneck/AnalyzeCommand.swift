@@ -65,6 +65,18 @@ struct AnalyzeCommand: ParsableCommand {
     @Flag(name: .shortAndLong, help: "No progress bar.")
     var quiet = false
 
+    @Flag(help: "Also save the run in the history store (--db), for `bottleneck history` and `compare`.")
+    var save = false
+
+    @Option(help: ArgumentHelp("With --save: the run's label (nightly, pre-deploy, ...); compare and history name runs by it.", valueName: "label"))
+    var label: String?
+
+    @OptionGroup var store: StoreOptions
+
+    /// Keeps the save's transaction open this long (the kill -9 test's window).
+    @Option(name: .customLong("save-hold-ms"), help: .hidden)
+    var saveHoldMs: Int = 0
+
 
 
     func validate() throws {
@@ -77,6 +89,11 @@ struct AnalyzeCommand: ParsableCommand {
         if let format, ReporterRegistry.reporter(named: format) == nil, ReporterRegistry.eventReporter(named: format) == nil {
             throw ValidationError("--format: unknown format '\(format)'; one of: \(ReporterRegistry.names.joined(separator: ", "))")
         }
+        if label != nil && !save { throw ValidationError("--label names a saved run: add --save") }
+        if let label, label.isEmpty || Int64(label) != nil || label.contains("~") {
+            throw ValidationError("--label: give a name that is not a number and has no '~' (runs are named by id, label or LABEL~N)")
+        }
+        if store.db != nil && !save { throw ValidationError("--db: add --save to save the run") }
         if let bootTime, Timestamp.parseISO8601(bootTime) == nil { throw ValidationError("--boot-time: not an ISO 8601 instant: \(bootTime)") }
     }
 
@@ -98,7 +115,7 @@ struct AnalyzeCommand: ParsableCommand {
         options.crashLoopWindowMillis = Int64(max(1, crashLoopWindow)) * 60_000
         options.filter = filters.filter
         options.host = filters.host
-        options.keepEdges = partial != nil
+        options.keepEdges = partial != nil || save
         options.rules = RuleSet(try RuleOptions.load(dirs: ruleSource.dirs, defaults: !ruleSource.noDefaultRules))
 
         // With --partial and no explicit --format/-o, only the partial is written.
@@ -121,6 +138,8 @@ struct AnalyzeCommand: ParsableCommand {
             Terminal.writeStderr(e.description + "\n")
             throw ExitCode(ExitCodes.outputError)
         }
+        // The history store too: a locked, foreign or newer store fails before the analysis.
+        let history = save ? try store.open(create: true) : nil
         let eventReporter = writeReport ? ReporterRegistry.eventReporter(named: formatName) : nil
         if let events = eventReporter, let s = reportSink {
             // The event's input index names its file, whichever worker parsed it.
@@ -146,6 +165,16 @@ struct AnalyzeCommand: ParsableCommand {
         } catch let e as OutputError {
             Terminal.writeStderr(e.description + "\n")
             throw ExitCode(ExitCodes.outputError)
+        }
+
+        if let history {
+            do {
+                let id = try history.save(analyzer.result, label: label, createdAt: Timestamp.now, holdMillis: saveHoldMs)
+                Terminal.writeStderr("bottleneck: saved run \(id)\(label.map { " '\($0)'" } ?? "") in \(history.path)\n")
+            } catch {
+                Terminal.writeStderr("bottleneck: \(error)\n")
+                throw ExitCode(ExitCodes.runtime)
+            }
         }
 
         for i in analyzer.result.inputs where i.error != nil {

@@ -6,6 +6,20 @@ import Glibc
 enum Terminal {
     static func isTTY(_ fd: Int32) -> Bool { isatty(fd) == 1 }
 
+    static func env(_ name: String) -> String? { getenv(name).map { String(cString: $0) } }
+
+    /// The variables the history store's default path depends on.
+    static var environment: [String: String] {
+        var e: [String: String] = [:]
+        for k in ["XDG_DATA_HOME", "HOME"] { e[k] = env(k) }
+        return e
+    }
+
+    /// How long a history write waits for another writer (`BOTTLENECK_BUSY_TIMEOUT_MS`, default 5 s).
+    static var busyTimeoutMillis: Int {
+        env("BOTTLENECK_BUSY_TIMEOUT_MS").flatMap(Int.init).map { max(0, min($0, 600_000)) } ?? 5000
+    }
+
     static var noColor: Bool {
         if let v = getenv("NO_COLOR") { return v.pointee != 0 }
         return false

@@ -1,7 +1,18 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// A UTC instant in milliseconds since the Unix epoch.
 public struct Timestamp: Sendable, Hashable, Comparable, Codable {
     public var millis: Int64
     public init(millis: Int64) { self.millis = millis }
+
+    /// The wall clock now.
+    public static var now: Timestamp {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        return Timestamp(millis: Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000)
+    }
 
     /// Instants a log may carry: 0000-01-01T00:00:00.000Z to 9999-12-31T23:59:59.999Z (what a
     /// four-digit year can write). Every stamp read from a log is in this range, so arithmetic

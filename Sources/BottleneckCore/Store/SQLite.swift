@@ -31,10 +31,12 @@ public final class SQLiteDatabase {
     private var db: OpaquePointer?
     public let path: String
 
-    public init(path: String) throws(SQLiteError) {
+    /// Opens (and with `create`, makes) the database file.
+    public init(path: String, create: Bool = true) throws(SQLiteError) {
         self.path = path
         var handle: OpaquePointer?
-        let rc = sqlite3_open_v2(path, &handle, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nil)
+        let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (create ? SQLITE_OPEN_CREATE : 0)
+        let rc = sqlite3_open_v2(path, &handle, flags, nil)
         if rc != SQLITE_OK {
             let msg = handle.map { String(cString: sqlite3_errmsg($0)) } ?? "cannot open"
             sqlite3_close(handle)
@@ -53,6 +55,14 @@ public final class SQLiteDatabase {
     private func error(_ rc: Int32) -> SQLiteError {
         SQLiteError(code: rc, message: db.map { String(cString: sqlite3_errmsg($0)) } ?? "closed")
     }
+
+    /// Rows changed by the last INSERT, UPDATE or DELETE.
+    public var changes: Int64 { Int64(sqlite3_changes(db)) }
+
+    /// The primary result code meaning "busy": another connection holds the write lock.
+    public static let busy = SQLITE_BUSY
+    /// "The database disk image is malformed" and "file is not a database".
+    public static let corrupt: Set<Int32> = [SQLITE_CORRUPT, SQLITE_NOTADB]
 
     /// Runs SQL without results (may hold several statements).
     public func exec(_ sql: String) throws(SQLiteError) {
