@@ -169,7 +169,12 @@ struct AnalyzeCommand: ParsableCommand {
 
         if let history {
             do {
-                let id = try history.save(analyzer.result, label: label, createdAt: Timestamp.now, holdMillis: saveHoldMs)
+                let hold = saveHoldMs
+                let id = try history.save(analyzer.result, label: label, createdAt: Timestamp.now) {
+                    guard hold > 0 else { return }
+                    Terminal.writeStderr("bottleneck: holding the save's transaction open for \(hold) ms\n")
+                    usleep(UInt32(min(hold, 60_000)) * 1000)
+                }
                 Terminal.writeStderr("bottleneck: saved run \(id)\(label.map { " '\($0)'" } ?? "") in \(history.path)\n")
             } catch {
                 Terminal.writeStderr("bottleneck: \(error)\n")

@@ -69,7 +69,10 @@ enum CompareSides {
             let missing = specs.filter { !isFile($0) }
             throw CompareError(.usage, "\(role): no such file: \(missing.joined(separator: ", ")) (a run of the history store is named alone)")
         }
-        let st = try store()
+        let st: HistoryStore
+        do { st = try store() } catch let e as CompareError {
+            throw CompareError(e.kind, "\(role) '\(specs[0])': no such file, and \(e.description)")
+        }
         do {
             let run = try st.resolve(specs[0])
             let summary = try st.summary(of: run.id)

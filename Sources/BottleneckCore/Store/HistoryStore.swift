@@ -237,10 +237,11 @@ public final class HistoryStore {
 
     // MARK: - save
 
-    /// Saves a run in one transaction; returns its id. `holdMillis` keeps the transaction open
-    /// that long before committing (the kill -9 test's window; 0 otherwise).
+    /// Saves a run in one transaction; returns its id. `beforeCommit` runs inside the transaction,
+    /// after every row is written (the kill -9 test holds it open there).
     @discardableResult
-    public func save(_ s: RunSummary, label: String?, kind: String = "analyze", createdAt: Timestamp, holdMillis: Int = 0) throws(HistoryError) -> Int64 {
+    public func save(_ s: RunSummary, label: String?, kind: String = "analyze", createdAt: Timestamp,
+                     beforeCommit: () -> Void = {}) throws(HistoryError) -> Int64 {
         let report = Report(result: s)
         let blob = SummaryCoding.encode(s)
         let total = report.shapes.reduce(Int64(0)) { $0.addingSaturated($1.durationTotal) }
@@ -283,7 +284,7 @@ public final class HistoryStore {
                         input.error.map { .text($0) } ?? .null,
                     ])
                 }
-                if holdMillis > 0 { usleep(UInt32(min(holdMillis, 60_000)) * 1000) }
+                beforeCommit()
             }
         } catch {
             throw wrap(error, doing: "saving a run; nothing of it was kept")
