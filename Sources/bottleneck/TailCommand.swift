@@ -80,6 +80,14 @@ struct TailCommand: ParsableCommand {
     /// The same filters as `analyze` (one definition for both commands).
     @OptionGroup var filters: FilterOptions
 
+    @Option(name: .customLong("save-every"), help: ArgumentHelp("Save a run of each live window of this length in the history store (--db): 90s, 15m, 1h, 1d.", valueName: "duration"))
+    var saveEvery: String?
+
+    @Option(help: ArgumentHelp("With --save-every: the saved windows' label (default: tail).", valueName: "label"))
+    var label: String?
+
+    @OptionGroup var historyStore: StoreOptions
+
     func validate() throws {
         if files.isEmpty { throw ValidationError("give at least one file to follow") }
         if files.contains("-") { throw ValidationError("tail follows files, not standard input") }
@@ -87,6 +95,13 @@ struct TailCommand: ParsableCommand {
             throw ValidationError("--interval, --window, --poll-interval and --checkpoint-seconds must be positive")
         }
         if resetState && state == nil { throw ValidationError("--reset-state needs --state FILE") }
+        if let saveEvery, Self.duration(saveEvery) == nil {
+            throw ValidationError("--save-every: a duration such as 90s, 15m, 1h or 1d (at least 1 s), not '\(saveEvery)'")
+        }
+        if saveEvery == nil && (label != nil || historyStore.db != nil) { throw ValidationError("--label and --db name where --save-every saves: add --save-every") }
+        if let label, label.isEmpty || Int64(label) != nil || label.contains("~") {
+            throw ValidationError("--label: give a name that is not a number and has no '~'")
+        }
         if memoryBudget < 0 { throw ValidationError("--memory-budget must be 0 (unbounded) or a number of MiB") }
         if checkpointLines < 1 || maxSeries < 1 || top < 1 || maxLineLength < 1 {
             throw ValidationError("--checkpoint-lines, --max-series, --top and --max-line-length must be at least 1")
@@ -124,6 +139,9 @@ struct TailCommand: ParsableCommand {
         o.verbose = verbose
         o.filter = filters.filter
         o.host = filters.host
+        o.saveEveryMillis = saveEvery.flatMap(Self.duration)
+        // The history store is checked before following: a locked or foreign one fails now.
+        let history = o.saveEveryMillis != nil ? try historyStore.open(create: true) : nil
 
         let stopFD = StopSignal.install()
         let live = LiveState(paths: files, maxSeries: maxSeries, windowMillis: o.windowMillis,
@@ -141,6 +159,20 @@ struct TailCommand: ParsableCommand {
         }
         let tailer = Tailer(options: o, live: live, store: store)
         tailer.onNotice = { Terminal.writeStderr($0.hasPrefix("bottleneck:") ? $0 + "\n" : "bottleneck: \($0)\n") }
+        if let history {
+            let label = self.label ?? "tail"
+            // A failed save is said and counted; following goes on (the next window is tried).
+            tailer.onWindow = { summary in
+                do {
+                    let id = try history.save(summary, label: label, kind: "tail-window", createdAt: Timestamp.now)
+                    live.withLock { live.savedWindows += 1 }
+                    if verbose { Terminal.writeStderr("bottleneck: saved window as run \(id) '\(label)'\n") }
+                } catch {
+                    live.withLock { live.windowSaveFailures += 1 }
+                    Terminal.writeStderr("bottleneck: --save-every: \(error)\n")
+                }
+            }
+        }
         do {
             try tailer.prepare()
         } catch {
@@ -240,5 +272,22 @@ final class StreamWriter {
             failed = true
             kill(getpid(), SIGTERM)
         }
+    }
+}
+
+extension TailCommand {
+    /// `90s`, `15m`, `1h`, `1d`, or seconds alone; nil when not a duration of at least 1 s.
+    static func duration(_ text: String) -> Int64? {
+        let units: [Character: Int64] = ["s": 1000, "m": 60_000, "h": 3_600_000, "d": 86_400_000]
+        var digits = Substring(text)
+        var unit: Int64 = 1000
+        if let u = text.last, let m = units[u] {
+            unit = m
+            digits = digits.dropLast()
+        }
+        guard !digits.isEmpty, digits.allSatisfy(\.isNumber), let n = Int64(digits) else { return nil }
+        let (ms, overflow) = n.multipliedReportingOverflow(by: unit)
+        guard !overflow, ms >= 1000, ms <= 366 * 86_400_000 else { return nil }
+        return ms
     }
 }

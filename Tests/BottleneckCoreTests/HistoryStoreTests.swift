@@ -183,3 +183,47 @@ import BottleneckTestSupport
         #expect(killedInside == 4)
     }
 }
+
+/// `tail --save-every`: live windows saved as runs; their operations add up to what tail counted.
+@Suite(.serialized) struct TailWindowHistoryTests {
+    @Test func windowsAreSavedAndSumToTheLinesFollowed() throws {
+        let dir = try makeTempDirectory("tail-windows")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let path = dir + "/mongod.log"
+        let db = dir + "/h.db"
+        let w = LogWriter(path: path)
+        let tail = try TailProcess([path, "--save-every", "1s", "--label", "live", "--db", db], stderrPath: dir + "/stderr")
+        defer { if tail.process.isRunning { tail.kill9() } }
+        var seq = 0
+        for round in 0..<3 {
+            var s = ""
+            for _ in 0..<(200 + 100 * round) {
+                s += slowQueryLine(seq: seq, ns: ["shop.orders", "shop.users"][seq % 2], ms: 100 + seq % 900) + "\n"
+                seq += 1
+            }
+            w.write(s)
+            usleep(1_300_000)
+        }
+        #expect(tail.waitFor("bottleneck_slow_operations_total", toBe: Int64(seq)) == Int64(seq), "stderr: \(tail.stderr)")
+        #expect(tail.terminate() == 0, "stderr: \(tail.stderr)")
+        let store = try HistoryStore(path: db, create: false)
+        let runs = try store.runs()
+        #expect(runs.count >= 2, "\(runs)")
+        #expect(runs.allSatisfy { $0.kind == "tail-window" && $0.label == "live" })
+        #expect(runs.reduce(0) { $0 + $1.slowOps } == Int64(seq))
+        #expect(runs.reduce(0) { $0 + $1.lines } == Int64(seq))
+        // Each window is a run like any other: shown, compared.
+        let first = try store.summary(of: runs[0].id)
+        #expect(first.inputs.allSatisfy { $0.balanced })
+        let cmp = try runBottleneck(["compare", "--db", db, "--fail-on", "none", "live~1", "live"])
+        #expect(cmp.status == 0, "\(cmp.stderr)")
+    }
+
+    @Test func badDurationsAreRefused() throws {
+        for bad in ["0s", "fast", "5x", "999999999999d"] {
+            let r = try runBottleneck(["tail", "--save-every", bad, "/tmp/x.log"])
+            #expect(r.status == 1)
+            #expect(r.stderr.contains("--save-every: a duration"))
+        }
+    }
+}

@@ -42,6 +42,22 @@ public struct InputAccounting: Sendable {
         }
     }
 
+    /// What was counted since `earlier` (the same input, read further): a window's share.
+    public func since(_ earlier: InputAccounting) -> InputAccounting {
+        var d = self
+        d.lines = lines.subtractingSaturated(earlier.lines)
+        d.recognized = recognized.subtractingSaturated(earlier.recognized)
+        d.slowOps = slowOps.subtractingSaturated(earlier.slowOps)
+        d.bytes = bytes.subtractingSaturated(earlier.bytes)
+        d.filteredOut = filteredOut.subtractingSaturated(earlier.filteredOut)
+        d.unreadableTimestamps = unreadableTimestamps.subtractingSaturated(earlier.unreadableTimestamps)
+        for (k, v) in earlier.skipped {
+            let left = (d.skipped[k] ?? 0).subtractingSaturated(v)
+            d.skipped[k] = left == 0 ? nil : left
+        }
+        return d
+    }
+
     public mutating func merge(_ o: InputAccounting) {
         lines += o.lines
         recognized += o.recognized

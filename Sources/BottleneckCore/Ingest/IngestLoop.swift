@@ -220,6 +220,13 @@ public final class IngestLoop {
         if input < summary.inputs.count { summary.inputs[input] = accounting } else { summary.inputs.append(accounting) }
     }
 
+    /// Tail: this input's counts so far, with the format detected (tail's live windows).
+    public func accountingSoFar() -> InputAccounting {
+        var a = accounting
+        if dispatcher.formatSummary != "unknown" { a.format = dispatcher.formatSummary }
+        return a
+    }
+
     /// Tail: bytes read (tail counts them per line; `analyze` takes the reader's total).
     public func addBytes(_ n: Int64) { accounting.bytes = accounting.bytes.addingSaturated(n) }
 }

@@ -120,6 +120,15 @@ extension Int64 {
     }
 }
 
+extension Int64 {
+    /// `self - o`, held at the bounds instead of trapping.
+    @inline(__always)
+    public func subtractingSaturated(_ o: Int64) -> Int64 {
+        let (r, overflow) = subtractingReportingOverflow(o)
+        return overflow ? (o < 0 ? .max : .min) : r
+    }
+}
+
 extension ShapeAggregate {
     func shiftInputs(by n: Int) {
         if let s = slowestSource { slowestSource = SourceLocation(input: s.input + n, line: s.line) }

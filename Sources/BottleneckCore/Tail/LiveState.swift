@@ -15,6 +15,9 @@ public final class LiveState: @unchecked Sendable {
     public private(set) var recentOOMKills: [(kill: OOMKill, file: String)] = []
     public var checkpoints: Int64 = 0
     public var checkpointFailures: Int64 = 0
+    /// `--save-every`: windows saved in the history store, and saves that failed.
+    public var savedWindows: Int64 = 0
+    public var windowSaveFailures: Int64 = 0
     public var rotations: Int64 = 0
     public var restoredFromState = false
     /// Monotonic milliseconds at start.
@@ -73,6 +76,8 @@ public final class LiveState: @unchecked Sendable {
             metrics.render(inputs: result.inputs, extra: [
                 ("bottleneck_checkpoints_total", "State checkpoints committed.", "counter", checkpoints),
                 ("bottleneck_checkpoint_failures_total", "State checkpoints that failed (retried at the next one).", "counter", checkpointFailures),
+                ("bottleneck_history_windows_saved_total", "Live windows saved in the history store (--save-every).", "counter", savedWindows),
+                ("bottleneck_history_window_save_failures_total", "Live windows whose save in the history store failed (--save-every).", "counter", windowSaveFailures),
                 ("bottleneck_rotations_total", "Rotations, truncations and replacements of followed files handled.", "counter", rotations),
                 ("bottleneck_uptime_seconds", "Seconds since this process started.", "gauge", (Clock.monotonicMillis() - startedAt) / 1000),
             ])

@@ -24,7 +24,31 @@ public struct TailOptions: Sendable {
     public var host: String?
     /// Rules applied to lines, events and shapes (nil: none); findings appear in GET /report.
     public var rules: RuleSet?
+    /// `--save-every`: length of the live windows handed to `onWindow` (nil: none).
+    public var saveEveryMillis: Int64?
     public init() {}
+}
+
+/// The run summary of the current live window (`tail --save-every`): every followed file's sink
+/// adds to it; it is replaced by an empty one when the window is saved.
+final class SummaryWindow {
+    var summary: RunSummary
+    let maxShapes: Int?
+    init(maxShapes: Int?) {
+        self.maxShapes = maxShapes
+        summary = RunSummary(maxShapes: maxShapes)
+    }
+}
+
+/// Adds a followed file's kept events to the current window.
+final class WindowSink: EventSink {
+    let window: SummaryWindow
+    let host: String?
+    init(window: SummaryWindow, host: String?) {
+        self.window = window
+        self.host = host
+    }
+    func consume(_ event: Event) { SummarySink(summary: window.summary, host: host).consume(event) }
 }
 
 /// The follow loop: waits for changes, reads new lines of every followed path through the
@@ -54,12 +78,37 @@ public final class Tailer {
     public var onBatch: (() -> Void)?
     /// Warnings for stderr.
     public var onNotice: ((String) -> Void)?
+    /// `--save-every`: each finished window's run summary (its inputs hold the lines read in the
+    /// window), from the loop's thread.
+    public var onWindow: ((RunSummary) -> Void)?
+    private var window: SummaryWindow?
+    /// Each input's accounting when the current window began.
+    private var windowBase: [InputAccounting] = []
 
     public init(options: TailOptions, live: LiveState, store: TailStateStore?) {
         self.options = options
         self.live = live
         self.store = store
         if let set = options.rules, !set.isEmpty { live.result.rules = RuleRun(set: set) }
+        if options.saveEveryMillis != nil { window = SummaryWindow(maxShapes: live.result.shapes.maxShapes) }
+    }
+
+    /// Ends the current window: hands its summary, with the lines each input read in it, to
+    /// `onWindow` (when anything was read), and starts the next.
+    public func endWindow() {
+        guard let window else { return }
+        let s = window.summary
+        var read: Int64 = 0
+        for (i, l) in loops.enumerated() {
+            let now = l.accountingSoFar()
+            let base = i < windowBase.count ? windowBase[i] : InputAccounting(path: now.path)
+            let d = now.since(base)
+            read = read.addingSaturated(d.lines)
+            s.inputs.append(d)
+            if i < windowBase.count { windowBase[i] = now } else { windowBase.append(now) }
+        }
+        window.summary = RunSummary(maxShapes: window.maxShapes)
+        if read > 0 || s.shapes.operations > 0 || !s.oom.events.isEmpty { onWindow?(s) }
     }
 
     /// Restores the checkpoint (if any), positions every path and commits a first checkpoint.
@@ -125,7 +174,8 @@ public final class Tailer {
         let accounting = live.result.inputs[index]
         let loop = IngestLoop(input: index, accounting: accounting, context: context, parsers: options.parsers,
                               filter: options.filter, summary: live.result,
-                              sinks: [SummarySink(summary: live.result, host: accounting.host), liveSink],
+                              sinks: [SummarySink(summary: live.result, host: accounting.host), liveSink]
+                                + (window.map { [WindowSink(window: $0, host: accounting.host)] } ?? []),
                               fixedHost: options.host != nil)
         loops.append(loop)
         lastLineAt.append(0)
@@ -227,13 +277,16 @@ public final class Tailer {
         if !options.polling && !watcher.usesInotify { onNotice?("bottleneck: inotify unavailable; polling every \(options.pollIntervalMillis) ms") }
         var nextCheckpoint = Clock.monotonicMillis() + options.checkpointMillis
         var nextInterval = Clock.monotonicMillis() + options.intervalMillis
+        // Windows start now: what a restored checkpoint or the first read held is not in them.
+        windowBase = loops.map { $0.accountingSoFar() }
+        var nextWindow = Clock.monotonicMillis() + (options.saveEveryMillis ?? 0)
         var more = true
         while true {
             if more {
                 if StopSignal.requested { break }
             } else {
                 let now = Clock.monotonicMillis()
-                let wait = min(nextCheckpoint, nextInterval, now + 1000) - now
+                let wait = min(nextCheckpoint, nextInterval, window == nil ? .max : nextWindow, now + 1000) - now
                 if watcher.wait(timeoutMillis: Int(max(wait, 0))) == .stop { break }
             }
             more = pollOnce()
@@ -243,6 +296,10 @@ public final class Tailer {
                 checkpoint()
                 nextCheckpoint = now + options.checkpointMillis
             }
+            if let every = options.saveEveryMillis, now >= nextWindow {
+                endWindow()
+                nextWindow = max(nextWindow + every, now + every / 2)
+            }
             if now >= nextInterval {
                 refreshFormats()
                 onInterval?()
@@ -250,6 +307,7 @@ public final class Tailer {
             }
         }
         flushIdle(all: true)
+        endWindow()
         return checkpoint()
     }
 
