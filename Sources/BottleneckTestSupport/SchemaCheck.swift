@@ -68,10 +68,15 @@ private func jsonEqual(_ a: Any, _ b: Any) -> Bool {
 
 /// Loads docs/report.schema.json from the repository.
 public func reportSchema(file: StaticString = #filePath) throws -> [String: Any] {
+    try docsSchema("report.schema.json", file: file)
+}
+
+/// Loads a schema from the repository's docs/.
+public func docsSchema(_ name: String, file: StaticString = #filePath) throws -> [String: Any] {
     var parts = "\(file)".split(separator: "/", omittingEmptySubsequences: false)
     while let last = parts.last, last != "Sources" && last != "Tests" { parts.removeLast() }
     parts.removeLast()
-    let path = parts.joined(separator: "/") + "/docs/report.schema.json"
+    let path = parts.joined(separator: "/") + "/docs/" + name
     let data = try Data(contentsOf: URL(fileURLWithPath: path))
     return try JSONSerialization.jsonObject(with: data) as! [String: Any]
 }

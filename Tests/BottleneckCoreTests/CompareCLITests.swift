@@ -121,6 +121,10 @@ import BottleneckTestSupport
         let also = (flip?["also"] as? [String]) ?? []
         #expect(also.contains("efficiency-regression"), "\(also)")
         #expect(r.status == 4 | 8 | 16, "\(r.stderr)")
+        // Every key of the JSON is in docs/compare.schema.json, with its type.
+        let violations = schemaViolations(o, schema: try docsSchema("compare.schema.json"))
+        #expect(violations.isEmpty, "\(violations)")
+        #expect(o["exitStatus"] as? Int == Int(r.status))
         // Default gates: new shapes warn.
         let d = try runBottleneck(["compare", "--baseline", "\(dir)/base.log", "--current", "\(dir)/cur.log", "--current", kern])
         #expect(d.status == 8 | 16)
@@ -163,6 +167,8 @@ import BottleneckTestSupport
         let (r, o) = try compare(["--config", "\(dir)/ok.yaml", "\(dir)/base.log", "\(dir)/cur.log"])
         #expect(r.status == 0, "\(r.stderr)")
         #expect(findings(o).first?["status"] as? String == "ack")
+        let violations = schemaViolations(o, schema: try docsSchema("compare.schema.json"))
+        #expect(violations.isEmpty, "\(violations)")
         try """
         acknowledge:
           - shape: \(Self.findShape)
@@ -180,6 +186,10 @@ import BottleneckTestSupport
         let bad = try runBottleneck(["compare", "--config", "\(dir)/bad.yaml", "\(dir)/base.log", "\(dir)/cur.log"])
         #expect(bad.status == 64)
         #expect(bad.stderr.contains("bad.yaml: not a valid compare config: latency.min-ratio"))
+        try "latency:\n  min-ratios: 2\n".write(toFile: "\(dir)/typo.yaml", atomically: true, encoding: .utf8)
+        let typo = try runBottleneck(["compare", "--config", "\(dir)/typo.yaml", "\(dir)/base.log", "\(dir)/cur.log"])
+        #expect(typo.status == 64)
+        #expect(typo.stderr.contains("unknown key 'latency.min-ratios'"))
         let gate = try runBottleneck(["compare", "--fail-on", "latencies", "\(dir)/base.log", "\(dir)/cur.log"])
         #expect(gate.status == 64)
         #expect(gate.stderr.contains("unknown class 'latencies'"))

@@ -163,10 +163,37 @@ public struct CompareConfig: Sendable, Equatable, Decodable {
     public static func load(yaml text: String, path: String) throws(CompareError) -> CompareConfig {
         do {
             if text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { return CompareConfig() }
+            if let unknown = try unknownKey(in: Yams.load(yaml: text)) {
+                throw CompareError(.usage, "\(path): not a valid compare config: unknown key '\(unknown)'; the keys are listed in docs/compare.md")
+            }
             return try YAMLDecoder().decode(CompareConfig.self, from: text)
+        } catch let e as CompareError {
+            throw e
         } catch {
             throw CompareError(.usage, "\(path): not a valid compare config: \(Self.describe(error))")
         }
+    }
+
+    /// Every key the file may hold, by section (a misspelt threshold must not be ignored).
+    static let keys: [String: Set<String>] = [
+        "latency": ["min-count", "min-ratio", "min-delta-ms", "min-interval-low", "max-q"],
+        "load": ["min-count", "min-rate-ratio", "min-share-points", "max-q"],
+        "new-shape": ["min-count", "max-other"],
+        "plan": ["min-count", "min-collscan-points", "max-q", "examined-factor", "min-examined-ratio", "efficiency-min-count"],
+        "acknowledge": ["shape", "process", "verdict", "reason", "expires"],
+        "bootstrap-draws": [],
+    ]
+
+    static func unknownKey(in doc: Any?) -> String? {
+        guard let top = doc as? [String: Any] else { return doc == nil ? nil : "(the file is not a mapping)" }
+        for (k, v) in top {
+            guard let allowed = keys[k] else { return k }
+            let items: [Any] = k == "acknowledge" ? (v as? [Any] ?? []) : [v]
+            for item in items {
+                if let m = item as? [String: Any], let bad = m.keys.first(where: { !allowed.contains($0) }) { return "\(k).\(bad)" }
+            }
+        }
+        return nil
     }
 
     static func describe(_ e: Error) -> String {

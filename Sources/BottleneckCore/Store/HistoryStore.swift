@@ -39,7 +39,8 @@ public struct HistoryError: Error, CustomStringConvertible, Sendable {
 ///
 /// The file carries `PRAGMA application_id` 'BNKH', so another program's SQLite file is refused,
 /// and `PRAGMA user_version` with append-only migrations: an older store is migrated on open, a
-/// newer one refused. Schema: `docs/history.sql` lists the tables as the migrations leave them.
+/// newer one refused. The tables are those `migrations` create (README "History and baselines"
+/// shows SQL over them).
 public final class HistoryStore {
     public static let applicationId: Int64 = 0x424E_4B48  // "BNKH"
     /// `migrations[i]` takes a store from version i to i + 1, in one transaction with the bump.
