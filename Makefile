@@ -17,7 +17,7 @@ FUZZ_TARGETS ?=
 # flag (the driver keeps only the last `-sanitize=`, so two flags would silently drop coverage).
 FUZZ_BUILD_FLAGS := -c release --sanitize=fuzzer -Xswiftc -sanitize=fuzzer,address
 
-.PHONY: deps test-deps bench-deps fuzz-deps demo build release test goldens bench bench-merge fuzz-build fuzz fuzz-ci clean
+.PHONY: deps test-deps bench-deps fuzz-deps demo build release test goldens bench bench-merge bench-history compare-check fuzz-build fuzz fuzz-ci clean
 
 # Installs the Debian packages the build links against, when they are missing.
 deps:
@@ -81,6 +81,16 @@ bench: release bench-deps
 BENCH_MERGE_ARGS ?=
 bench-merge: release bench-deps
 	python3 scripts/bench-merge.py $(BIN) $(BENCH_DIR)/merge $(BENCH_MERGE_ARGS)
+
+# 30 runs of a 50 MB log saved to one history store, then timed compares of random pairs (issue 11:
+# each under 1 s); store size per run. See scripts/bench-history.py.
+bench-history: release
+	python3 scripts/bench-history.py $(BIN) $(BENCH_DIR)/history --shared "$(SHARED)"
+
+# compare's verdicts on generated baseline/current pairs (../shared/bench/genlog.py): unchanged
+# workloads report nothing, injected changes exactly themselves (docs/compare.md). About a minute.
+compare-check: release
+	python3 scripts/compare-check.py $(BIN) $(BENCH_DIR)/compare --shared "$(SHARED)"
 
 # Builds every fuzz target (release, libFuzzer + AddressSanitizer) under Fuzz/.build.
 fuzz-build: fuzz-deps

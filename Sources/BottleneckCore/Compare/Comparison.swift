@@ -433,7 +433,7 @@ public struct Comparison: Sendable {
         if v >= 10 { return String((v * 10).rounded() / 10) }
         return String((v * 100).rounded() / 100)
     }
-    static func ms(_ v: Double) -> String { (v >= 100 ? String(Int(v.rounded())) : num(v)) + " ms" }
+    static func ms(_ v: Double) -> String { (v >= 100 ? TableReporter.group(Int64(v.rounded())) : num(v)) + " ms" }
     static func rate(_ n: CompareNumbers, _ count: Int64) -> String {
         n.perHour.map { "\(num($0))/h" } ?? "\(count) ops"
     }

@@ -23,7 +23,7 @@ public struct CompareJSONReporter: CompareReporter {
         w.endArray()
         w.int("exitStatus", Int64(c.exitBits(failOn: context.failOn)))
         w.beginArray("findings")
-        for f in c.findings { finding(&w, f, context) }
+        for f in CompareText.ordered(c, failOn: context.failOn) { finding(&w, f, context) }
         w.endArray()
         w.beginArray("expiredAcknowledgements")
         for a in c.expiredAcknowledgements { ack(&w, nil, a) }

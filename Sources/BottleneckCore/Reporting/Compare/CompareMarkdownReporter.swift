@@ -17,7 +17,7 @@ public struct CompareMarkdownReporter: CompareReporter {
 
     public func write(_ c: Comparison, context: CompareContext, to out: any ReportOutput) {
         let bits = c.exitBits(failOn: context.failOn)
-        var s = "### Bottleneck compare: " + (bits == 0 ? "no gating change" : "\(c.findings.filter { CompareText.status($0, failOn: context.failOn) == "FAIL" }.count) gating finding(s)") + "\n\n"
+        var s = "### Bottleneck compare: " + (bits == 0 ? "no gating change" : TableReporter.count(Int64(c.findings.filter { CompareText.status($0, failOn: context.failOn) == "FAIL" }.count), "gating finding")) + "\n\n"
         s += "- Baseline: \(Self.cell(CompareText.side(c.baseline)))\n- Current: \(Self.cell(CompareText.side(c.current)))\n"
         for n in c.notes { s += "- Note: \(Self.cell(n))\n" }
         s += "\n"
@@ -25,7 +25,7 @@ public struct CompareMarkdownReporter: CompareReporter {
             s += "No change found among \(c.shapesJoined) shapes on both sides.\n"
         } else {
             s += "| | verdict | shape | n | p50 | p95 | p95 ratio [95% CI] | Δ slow time |\n|---|---|---|--:|--:|--:|--:|--:|\n"
-            for f in c.findings {
+            for f in CompareText.ordered(c, failOn: context.failOn) {
                 let subject = f.process.map { "process " + Self.code($0) }
                     ?? "\(Self.code("\(f.namespace ?? "") \(f.operation ?? "")")) \(Self.code(f.shapeId ?? ""))"
                 s += "| \(CompareText.status(f, failOn: context.failOn)) | \(CompareText.verdict(f.verdict)) | \(subject) | \(CompareText.counts(f)) | "
@@ -33,7 +33,7 @@ public struct CompareMarkdownReporter: CompareReporter {
                 s += "\(CompareText.ratio(f.p95Ratio, f.p95Interval)) | \(f.process == nil ? CompareText.delta(f.deltaMillis) : "-") |\n"
             }
             s += "\n<details><summary>Why, and the shapes</summary>\n\n"
-            for f in c.findings {
+            for f in CompareText.ordered(c, failOn: context.failOn) {
                 s += "- **\(CompareText.verdict(f.verdict))** \(Self.code(f.shapeId ?? f.process ?? "")): \(Self.cell(f.reason))"
                 if !f.also.isEmpty { s += " (also: \(f.also.map(CompareText.verdict).joined(separator: ", ")))" }
                 if let a = f.acknowledged { s += " — acknowledged until \(a.expires.iso8601.prefix(10)): \(Self.cell(a.reason))" }

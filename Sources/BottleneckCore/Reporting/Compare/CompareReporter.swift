@@ -41,6 +41,16 @@ enum CompareText {
         return s.name + " (" + parts.joined(separator: "; ") + ")"
     }
 
+    /// The findings in print order: those that gate under `failOn` first, then warnings,
+    /// informational, improvements and acknowledged ones, each by the size of the change.
+    static func ordered(_ c: Comparison, failOn: Set<CompareGate>) -> [CompareFinding] {
+        let rank = ["FAIL": 0, "warn": 1, "info": 2, "better": 3, "ack": 4]
+        return c.findings.enumerated().sorted { a, b in
+            let x = rank[status(a.element, failOn: failOn)]!, y = rank[status(b.element, failOn: failOn)]!
+            return x != y ? x < y : a.offset < b.offset
+        }.map(\.element)
+    }
+
     static func verdict(_ v: CompareVerdict) -> String { v.rawValue.replacingOccurrences(of: "-", with: " ") }
 
     static func status(_ f: CompareFinding, failOn: Set<CompareGate>) -> String {

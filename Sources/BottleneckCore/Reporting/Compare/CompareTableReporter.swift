@@ -15,7 +15,7 @@ public struct CompareTableReporter: CompareReporter {
         } else {
             let header = ["", "verdict", "subject", "n before → after", "p50", "p95", "p95 ratio [95% CI]", "Δ slow time"]
             var rows: [[String]] = []
-            for f in c.findings {
+            for f in CompareText.ordered(c, failOn: context.failOn) {
                 rows.append([CompareText.status(f, failOn: context.failOn), CompareText.verdict(f.verdict), CompareText.subject(f),
                              CompareText.counts(f), CompareText.pair(f.baseline?.p50, f.current?.p50),
                              CompareText.pair(f.baseline?.p95, f.current?.p95), CompareText.ratio(f.p95Ratio, f.p95Interval),
@@ -27,7 +27,7 @@ public struct CompareTableReporter: CompareReporter {
                     .joined(separator: "  ").replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression) + "\n"
             }
             s += line(header)
-            for (f, r) in zip(c.findings, rows) {
+            for (f, r) in zip(CompareText.ordered(c, failOn: context.failOn), rows) {
                 s += line(r)
                 var why = "      " + f.reason
                 if !f.also.isEmpty { why += " (also: \(f.also.map(CompareText.verdict).joined(separator: ", ")))" }
