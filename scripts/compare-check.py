@@ -2,7 +2,7 @@
 """Compare check (issue 11): `bottleneck compare` against generated baseline/current pairs with
 known changes (../shared/bench/genlog.py --model-seed/--seed/--inject).
 
-    python3 scripts/compare-check.py BIN DIR [--size 30M] [--quick]
+    python3 scripts/compare-check.py BIN DIR [--size 30M] [--format json|text] [--quick]
 
 1. Null pairs: one model seed, two line seeds: compare must report no gating finding (JSON and
    table agree; exit 0 with --fail-on all, every class gating).
@@ -27,10 +27,10 @@ BITS = {"latency-regression": 2, "load-regression": 2, "new-shape": 4, "plan-fli
         "efficiency-regression": 8, "oom-regression": 16}
 
 
-def genlog(shared, out, size, model, seed, injects):
+def genlog(shared, out, size, model, seed, injects, fmt="json"):
     if os.path.exists(out) and os.path.exists(out + ".truth.json"):
         return json.load(open(out + ".truth.json"))
-    cmd = [sys.executable, os.path.join(shared, "bench", "genlog.py"), "--format", "json", "--size", size,
+    cmd = [sys.executable, os.path.join(shared, "bench", "genlog.py"), "--format", fmt, "--size", size,
            "--model-seed", str(model), "--seed", str(seed), "-o", out, "-j", "2"]
     for i in injects:
         cmd += ["--inject", i]
@@ -83,6 +83,7 @@ def main():
     ap.add_argument("--shared", default=os.environ.get("SHARED", os.path.join(os.path.dirname(__file__), "..", "..", "shared")))
     ap.add_argument("--size", default="30M")
     ap.add_argument("--quick", action="store_true", help="fewer scenarios")
+    ap.add_argument("--format", default="json", choices=["json", "text"], help="logv2 JSON or legacy text logs")
     a = ap.parse_args()
     os.makedirs(a.dir, exist_ok=True)
     failures = 0
@@ -93,10 +94,10 @@ def main():
     if a.quick:
         pairs = pairs[:2]
     for model, s1, s2 in pairs:
-        b = os.path.join(a.dir, f"m{model}-s{s1}.log")
-        c = os.path.join(a.dir, f"m{model}-s{s2}.log")
-        genlog(a.shared, b, a.size, model, s1, [])
-        genlog(a.shared, c, a.size, model, s2, [])
+        b = os.path.join(a.dir, f"{a.format}-m{model}-s{s1}.log")
+        c = os.path.join(a.dir, f"{a.format}-m{model}-s{s2}.log")
+        genlog(a.shared, b, a.size, model, s1, [], a.format)
+        genlog(a.shared, c, a.size, model, s2, [], a.format)
         report, code, tcode, _ = compare(a.bin, b, c)
         gating = [f for f in report["findings"] if f["gate"]]
         ok = not gating and code == 0 and tcode == 0
@@ -120,11 +121,11 @@ def main():
     if a.quick:
         cases = cases[-2:]
     for model, s1, s2, injects in cases:
-        b = os.path.join(a.dir, f"m{model}-s{s1}.log")
-        genlog(a.shared, b, a.size, model, s1, [])
+        b = os.path.join(a.dir, f"{a.format}-m{model}-s{s1}.log")
+        genlog(a.shared, b, a.size, model, s1, [], a.format)
         tag = "-".join(i.replace(":", "_") for i in injects)
-        c = os.path.join(a.dir, f"m{model}-s{s2}-{tag}.log")
-        truth = genlog(a.shared, c, a.size, model, s2, injects)
+        c = os.path.join(a.dir, f"{a.format}-m{model}-s{s2}-{tag}.log")
+        truth = genlog(a.shared, c, a.size, model, s2, injects, a.format)
         extra = [c + ".kern.log"] if os.path.exists(c + ".kern.log") else []
         report, code, tcode, _ = compare(a.bin, b, c, extra)
         findings = report["findings"]

@@ -194,7 +194,8 @@ public struct Comparison: Sendable {
     static func duration(_ ms: Int64) -> String {
         let h = Double(ms) / 3_600_000
         if h >= 48 { return "\(Int((h / 24).rounded())) days" }
-        if h >= 1 { return String(Int((h * 10).rounded()) / 10) + (h * 10 == (h * 10).rounded() ? "" : "") + " h" }
+        if h >= 10 { return "\(Int(h.rounded())) h" }
+        if h >= 1 { return "\((h * 10).rounded() / 10) h" }
         return "\(Int((Double(ms) / 60_000).rounded())) min"
     }
 
