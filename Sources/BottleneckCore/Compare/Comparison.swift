@@ -436,6 +436,6 @@ public struct Comparison: Sendable {
     }
     static func ms(_ v: Double) -> String { (v >= 100 ? TableReporter.group(Int64(v.rounded())) : num(v)) + " ms" }
     static func rate(_ n: CompareNumbers, _ count: Int64) -> String {
-        n.perHour.map { "\(num($0))/h" } ?? "\(count) ops"
+        n.perHour.map { ($0 >= 1000 ? TableReporter.group(Int64($0.rounded())) : num($0)) + "/h" } ?? "\(count) ops"
     }
 }

@@ -13,21 +13,47 @@ public struct CompareTableReporter: CompareReporter {
         if c.findings.isEmpty {
             s += "No change found.\n"
         } else {
-            let header = ["", "verdict", "subject", "n before → after", "p50", "p95", "p95 ratio [95% CI]", "Δ slow time"]
+            var header = ["", "verdict", "subject", "n before → after", "Δ slow time", "p95 ratio [95% CI]", "p50", "p95"]
             var rows: [[String]] = []
-            for f in CompareText.ordered(c, failOn: context.failOn) {
+            let ordered = CompareText.ordered(c, failOn: context.failOn)
+            for f in ordered {
                 rows.append([CompareText.status(f, failOn: context.failOn), CompareText.verdict(f.verdict), CompareText.subject(f),
-                             CompareText.counts(f), CompareText.pair(f.baseline?.p50, f.current?.p50),
-                             CompareText.pair(f.baseline?.p95, f.current?.p95), CompareText.ratio(f.p95Ratio, f.p95Interval),
-                             f.process == nil ? CompareText.delta(f.deltaMillis) : "-"])
+                             CompareText.counts(f), f.process == nil ? CompareText.delta(f.deltaMillis) : "-",
+                             CompareText.ratio(f.p95Ratio, f.p95Interval),
+                             CompareText.pair(f.baseline?.p50, f.current?.p50), CompareText.pair(f.baseline?.p95, f.current?.p95)])
             }
-            let widths = header.indices.map { i in max(TableReporter.displayWidth(header[i]), rows.map { TableReporter.displayWidth($0[i]) }.max() ?? 0) }
+            func widths() -> [Int] {
+                header.indices.map { i in max(TableReporter.displayWidth(header[i]), rows.map { TableReporter.displayWidth($0[i]) }.max() ?? 0) }
+            }
+            // Narrow terminals: p50 goes first, then p95, then the ratio's interval.
+            func fits() -> Bool { widths().reduce(2 * (header.count - 1), +) <= context.width }
+            for _ in 0..<2 where !fits() {
+                header.removeLast()
+                for i in rows.indices { rows[i].removeLast() }
+            }
+            if !fits() {
+                header[5] = "p95 ratio"
+                for i in rows.indices { rows[i][5] = String(rows[i][5].prefix { $0 != " " }) }
+            }
+            if !fits() { header[3] = "n" }
+            // Still too wide: namespaces are shortened (the operation and the shape id stay whole).
+            if !fits() {
+                let excess = widths().reduce(2 * (header.count - 1), +) - context.width
+                let target = max(widths()[2] - excess, 24)
+                for (i, f) in ordered.enumerated() where TableReporter.displayWidth(rows[i][2]) > target {
+                    guard let ns = f.namespace, let op = f.operation, let id = f.shapeId else { continue }
+                    let keep = max(3, target - op.count - id.count - 3)
+                    rows[i][2] = String(ns.prefix(keep)) + "… " + op + " " + id
+                }
+            }
+            let w = widths()
             func line(_ r: [String]) -> String {
-                r.indices.map { i in r[i] + String(repeating: " ", count: widths[i] - TableReporter.displayWidth(r[i])) }
-                    .joined(separator: "  ").replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression) + "\n"
+                let text = r.indices.map { i in r[i] + String(repeating: " ", count: w[i] - TableReporter.displayWidth(r[i])) }
+                    .joined(separator: "  ").replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression)
+                return TableReporter.cut(text, to: max(context.width, 40)) + "\n"
             }
             s += line(header)
-            for (f, r) in zip(CompareText.ordered(c, failOn: context.failOn), rows) {
+            for (f, r) in zip(ordered, rows) {
                 s += line(r)
                 var why = "      " + f.reason
                 if !f.also.isEmpty { why += " (also: \(f.also.map(CompareText.verdict).joined(separator: ", ")))" }
