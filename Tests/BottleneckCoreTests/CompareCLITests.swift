@@ -137,6 +137,28 @@ import BottleneckTestSupport
         #expect(md.stdout.contains("| FAIL | plan flip |"))
     }
 
+    @Test func aChangedPlanCacheKeyForTheSameHashIsAPlanFlip() throws {
+        let dir = try makeTempDirectory("cmp-pck")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try write(Self.lines, "\(dir)/base.log")
+        // Same plan, same times: only the key the server derives from the available indexes.
+        try write(Self.lines.map { Self.isFind($0) ? $0.replacingOccurrences(of: "\"planCacheKey\":\"F39AA0CD\"", with: "\"planCacheKey\":\"0BADC0DE\"") : $0 },
+                  "\(dir)/cur.log")
+        let (r, o) = try compare(["\(dir)/base.log", "\(dir)/cur.log"])
+        let f = findings(o)
+        #expect(f.count == 1)
+        #expect(f.first?["verdict"] as? String == "plan-flip")
+        #expect(f.first?["shapeId"] as? String == Self.findShape)
+        let reason = (f.first?["reason"] as? String) ?? ""
+        #expect(reason.contains("planCacheKey F39AA0CD → 0BADC0DE for planCacheShapeHash A55E809A"), "\(reason)")
+        #expect(r.status == 8)
+        // Kept in partials and baseline files too.
+        #expect(try runBottleneck(["analyze", "-q", "--partial", "\(dir)/base.bnsum", "\(dir)/base.log"]).status == 0)
+        #expect(try runBottleneck(["baseline", "save", "\(dir)/b.json", "\(dir)/base.bnsum"]).status == 0)
+        #expect(try runBottleneck(["compare", "\(dir)/b.json", "\(dir)/cur.log"]).status == 8)
+        #expect(try runBottleneck(["compare", "\(dir)/base.bnsum", "\(dir)/cur.log"]).status == 8)
+    }
+
     @Test func moreOperationsOfAShapeIsALoadRegression() throws {
         let dir = try makeTempDirectory("cmp-more")
         defer { try? FileManager.default.removeItem(atPath: dir) }

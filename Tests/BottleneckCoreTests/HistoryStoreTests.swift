@@ -66,6 +66,7 @@ import BottleneckTestSupport
         old.close()
         let s = try HistoryStore(path: path, create: false)
         #expect(s.migratedFrom == 1)
+        #expect(s.version == 3)
         #expect(s.version == HistoryStore.schemaVersion)
         let id = try s.save(summary(), label: "x", createdAt: Timestamp(millis: 0))
         #expect(try s.runs().map(\.id) == [id])

@@ -22,7 +22,7 @@ func summaryFields(_ s0: RunSummary, inputRefs: Bool = true) -> [String] {
         let h = a.histogram
         let buckets = zip(h.indices, h.counts).map { "\($0):\($1)" }.joined(separator: ",")
         let slowest = "\(a.slowestMillis)@\(a.slowestTime?.millis ?? -1)" + (inputRefs ? "@\(a.slowestSource.map { "\($0.input):\($0.line)" } ?? "-")" : "")
-        return "shape \(a.shape.idHex) \(a.namespace) \(a.operation) \(a.shape.text) trunc=\(a.shape.isTruncated) \(counters) sat=\(a.saturated) err=\(a.countError) hist=[\(buckets)] min=\(h.min) max=\(h.max) plans=\(a.plans.sorted { $0.key < $1.key }) first=\(a.firstSeen?.millis ?? -1) last=\(a.lastSeen?.millis ?? -1) slowest=\(slowest) qh=\(a.queryHashes.sorted()) qsh=\(a.queryShapeHashes.sorted()) hosts=\(a.hosts.sorted { $0.key < $1.key })"
+        return "shape \(a.shape.idHex) \(a.namespace) \(a.operation) \(a.shape.text) trunc=\(a.shape.isTruncated) \(counters) sat=\(a.saturated) err=\(a.countError) hist=[\(buckets)] min=\(h.min) max=\(h.max) plans=\(a.plans.sorted { $0.key < $1.key }) first=\(a.firstSeen?.millis ?? -1) last=\(a.lastSeen?.millis ?? -1) slowest=\(slowest) qh=\(a.queryHashes.sorted()) qsh=\(a.queryShapeHashes.sorted()) pck=\(a.planCacheKeys.sorted().map { "\($0.hash)/\($0.key)" }) hosts=\(a.hosts.sorted { $0.key < $1.key })"
     }
     for a in s.shapes.aggregates.sorted(by: { $0.shape.id < $1.shape.id }) { out.append(shape(a)) }
     if let o = s.shapes.other { out.append("other " + shape(o)) }

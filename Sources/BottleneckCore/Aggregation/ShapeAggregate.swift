@@ -21,6 +21,9 @@ public final class ShapeAggregate {
     /// this shape, and 8.0+ `queryShapeHash`es (each bounded).
     public internal(set) var queryHashes: Set<String> = []
     public internal(set) var queryShapeHashes: Set<String> = []
+    /// `planCacheKey`s seen with each plan-cache shape hash (bounded like the hashes): the key
+    /// changes, for one hash, when the indexes available to the shape change.
+    public internal(set) var planCacheKeys: Set<PlanCacheKey> = []
     public static let maxServerHashes = 16
     /// Operations per host (host names as attributed by the run; see `RunSummary.hosts`).
     public internal(set) var hosts: [String: Int64] = [:]
@@ -76,6 +79,9 @@ public final class ShapeAggregate {
         if let h = op.queryShapeHash, queryShapeHashes.count < ShapeAggregate.maxServerHashes {
             queryShapeHashes.insert(h)
         }
+        if let k = op.planCacheKey, let h = op.planCacheShapeHash ?? op.queryHash, planCacheKeys.count < ShapeAggregate.maxServerHashes {
+            planCacheKeys.insert(PlanCacheKey(hash: h, key: k))
+        }
         if let host { ShapeAggregate.bump(&hosts, host) }
     }
 
@@ -108,6 +114,7 @@ public final class ShapeAggregate {
         }
         queryHashes = ShapeAggregate.union(queryHashes, o.queryHashes)
         queryShapeHashes = ShapeAggregate.union(queryShapeHashes, o.queryShapeHashes)
+        planCacheKeys = ShapeAggregate.union(planCacheKeys, o.planCacheKeys)
     }
 
     /// Ties of the slowest event go to the earlier one: by time, then input and line.
@@ -119,7 +126,7 @@ public final class ShapeAggregate {
     }
 
     /// Union of two bounded hash sets: the smallest `maxServerHashes`, whatever the order of merging.
-    static func union(_ a: Set<String>, _ b: Set<String>) -> Set<String> {
+    static func union<T: Hashable & Comparable>(_ a: Set<T>, _ b: Set<T>) -> Set<T> {
         if b.isSubset(of: a) { return a }
         if a.count >= maxServerHashes, let top = a.max(), b.allSatisfy({ $0 > top || a.contains($0) }) {
             return a  // full, and every new hash sorts after the ones kept
@@ -149,4 +156,16 @@ public final class ShapeAggregate {
         c.countError = countError
         return c
     }
+}
+
+/// A plan-cache shape hash (`planCacheShapeHash`, formerly `queryHash`) with a `planCacheKey`
+/// logged for it.
+public struct PlanCacheKey: Hashable, Comparable, Sendable {
+    public var hash: String
+    public var key: String
+    public init(hash: String, key: String) {
+        self.hash = hash
+        self.key = key
+    }
+    public static func < (a: PlanCacheKey, b: PlanCacheKey) -> Bool { (a.hash, a.key) < (b.hash, b.key) }
 }

@@ -63,6 +63,16 @@ public enum BaselineFile {
             w.string("namespace", sh.namespace)
             w.int("nreturned", sh.nreturned)
             w.string("operation", sh.operation)
+            w.beginArray("planCacheKeys")
+            for h in sh.planCacheKeys.keys.sorted() {
+                for k in sh.planCacheKeys[h]!.sorted() {
+                    w.beginArray()
+                    w.string(nil, h)
+                    w.string(nil, k)
+                    w.endArray()
+                }
+            }
+            w.endArray()
             w.beginArray("planCacheShapeHashes")
             for h in sh.planCacheShapeHashes.sorted() { w.string(nil, h) }
             w.endArray()
@@ -87,6 +97,7 @@ public enum BaselineFile {
             var id: String; var namespace: String; var operation: String; var shape: String
             var count: Int64; var totalMillis: Int64; var histogram: Histogram; var plans: [String: Int64]
             var keysExamined: Int64; var docsExamined: Int64; var nreturned: Int64; var planCacheShapeHashes: [String]
+            var planCacheKeys: [[String]]?
         }
         struct Victim: Decodable { var process: String; var kills: Int64; var cgroups: [String] }
         var schema: String; var version: Int; var tool: String; var normalizer: Int; var bucketLayout: String
@@ -125,10 +136,15 @@ public enum BaselineFile {
                 throw bad("shape \(s.id): histogram holds \(h.count) operations, count says \(s.count)")
             }
             guard shapes[id] == nil else { throw bad("shape \(s.id) twice") }
+            var keys: [String: Set<String>] = [:]
+            for pair in s.planCacheKeys ?? [] {
+                guard pair.count == 2 else { throw bad("shape \(s.id): plan-cache key \(pair)") }
+                keys[pair[0], default: []].insert(pair[1])
+            }
             shapes[id] = CompareSide.Shape(
                 id: id, namespace: s.namespace, operation: s.operation, text: s.shape, count: s.count, durationTotal: s.totalMillis,
                 histogram: h, plans: s.plans, keysExamined: s.keysExamined, docsExamined: s.docsExamined, nreturned: s.nreturned,
-                planCacheShapeHashes: s.planCacheShapeHashes)
+                planCacheShapeHashes: s.planCacheShapeHashes, planCacheKeys: keys)
         }
         var victims: [String: CompareSide.Victim] = [:]
         for v in f.oomKills { victims[v.process] = CompareSide.Victim(process: v.process, kills: v.kills, cgroups: v.cgroups) }

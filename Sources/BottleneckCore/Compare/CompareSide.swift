@@ -14,6 +14,8 @@ public struct CompareSide: Sendable {
         public var docsExamined: Int64
         public var nreturned: Int64
         public var planCacheShapeHashes: [String]
+        /// `planCacheKey`s logged with each plan-cache shape hash.
+        public var planCacheKeys: [String: Set<String>] = [:]
         public var idHex: String { QueryShape(text: text, id: id).idHex }
         public var collscans: Int64 { plans.reduce(0) { $0 + ($1.key.hasPrefix("COLLSCAN") ? $1.value : 0) } }
         /// The plan with the most operations (ties: the smaller label).
@@ -76,7 +78,8 @@ public struct CompareSide: Sendable {
             shapes[a.shape.id] = Shape(
                 id: a.shape.id, namespace: a.namespace, operation: a.operation, text: a.shape.text, count: a.count,
                 durationTotal: a.durationTotal, histogram: a.histogram, plans: a.plans, keysExamined: a.keysExamined,
-                docsExamined: a.docsExamined, nreturned: a.nreturned, planCacheShapeHashes: a.queryHashes.sorted())
+                docsExamined: a.docsExamined, nreturned: a.nreturned, planCacheShapeHashes: a.queryHashes.sorted(),
+                planCacheKeys: Dictionary(grouping: a.planCacheKeys, by: \.hash).mapValues { Set($0.map(\.key)) })
         }
         if let o = settled.shapes.other { total = total.addingSaturated(o.durationTotal) }
         self.shapes = shapes

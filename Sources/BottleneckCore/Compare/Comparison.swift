@@ -320,7 +320,17 @@ public struct Comparison: Sendable {
         var reasons: [CompareVerdict: String] = [:]
         let nb = f.baseline!, nc = f.current!
 
+        // The index set changed: a plan-cache shape hash seen on both sides with other keys only.
+        let changedKeys = x.planCacheKeys.keys.sorted().compactMap { h -> String? in
+            guard let before = x.planCacheKeys[h], let after = y.planCacheKeys[h], before.isDisjoint(with: after) else { return nil }
+            return "planCacheKey \(before.sorted().joined(separator: ",")) → \(after.sorted().joined(separator: ",")) for planCacheShapeHash \(h)"
+        }
+
         // Plan.
+        if !changedKeys.isEmpty {
+            fired.append(.planFlip)
+            reasons[.planFlip] = changedKeys.joined(separator: "; ") + ": the indexes this shape can use changed"
+        }
         if k.planP != nil {
             let dom1 = nb.dominantPlan, dom2 = nc.dominantPlan
             let domChanged = dom1 != nil && dom2 != nil && dom1 != dom2 && nc.dominantPlanPercent >= 50
@@ -328,10 +338,11 @@ public struct Comparison: Sendable {
             let collUp = nc.collscanPercent - nb.collscanPercent >= cfg.plan.minCollscanPoints
             let collDown = nb.collscanPercent - nc.collscanPercent >= cfg.plan.minCollscanPoints
             if (domChanged || collUp) && k.planQ.up < cfg.plan.maxQ && !(domChanged && collDown && !collUp) {
-                fired.append(.planFlip)
-                reasons[.planFlip] = domChanged
+                if !fired.contains(.planFlip) { fired.append(.planFlip) }
+                let why = domChanged
                     ? "plan \(dom1!) (\(Self.pct(nb.dominantPlanPercent))) → \(dom2!) (\(Self.pct(nc.dominantPlanPercent)))"
                     : "COLLSCAN \(Self.pct(nb.collscanPercent)) → \(Self.pct(nc.collscanPercent)) of operations"
+                reasons[.planFlip] = reasons[.planFlip].map { why + "; " + $0 } ?? why
                 f.planQ = k.planQ.up
             } else if collDown && k.planQ.down < cfg.plan.maxQ {
                 fired.append(.planImprovement)

@@ -127,6 +127,11 @@ public final class HistoryStore {
         ALTER TABLE runs ADD COLUMN kind TEXT NOT NULL DEFAULT 'analyze';
         CREATE INDEX runs_by_label ON runs(label, run_id);
         """,
+        // 3: the planCacheKeys logged per plan-cache shape hash ("hash/key,…"), whose change means
+        // the index set changed.
+        """
+        ALTER TABLE run_shapes ADD COLUMN plan_cache_keys TEXT NOT NULL DEFAULT '';
+        """,
     ]
     public static var schemaVersion: Int { migrations.count }
 
@@ -301,7 +306,12 @@ public final class HistoryStore {
             """, [.text(hex), .text(a.namespace), .text(a.operation), .text(a.shape.text), .int(run), .int(run)])
         var w = ByteWriter()
         SummaryCoding.encode(a.histogram, &w)
-        try db.run("INSERT INTO run_shapes VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", [
+        try db.run("""
+            INSERT INTO run_shapes(run_id, shape_id, count, duration_ms, min_ms, max_ms, p50_ms, p95_ms, p99_ms, hist,
+                plan_mix, yields, keys_examined, docs_examined, nreturned, reslen, plan_cache_shape_hashes,
+                query_shape_hashes, hosts, plan_cache_keys)
+            VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
+            """, [
             .int(run), .text(hex), .int(a.count), .int(a.durationTotal),
             .int(a.histogram.count > 0 ? a.histogram.min : 0), .int(a.histogram.count > 0 ? a.histogram.max : 0),
             .text(String(a.histogram.quantile(0.5))), .text(String(a.histogram.quantile(0.95))), .text(String(a.histogram.quantile(0.99))),
@@ -309,6 +319,7 @@ public final class HistoryStore {
             .int(a.docsExamined), .int(a.nreturned), .int(a.reslen),
             .text(a.queryHashes.sorted().joined(separator: ",")), .text(a.queryShapeHashes.sorted().joined(separator: ",")),
             .text(Self.jsonObject(a.hosts)),
+            .text(a.planCacheKeys.sorted().map { "\($0.hash)/\($0.key)" }.joined(separator: ",")),
         ])
     }
 

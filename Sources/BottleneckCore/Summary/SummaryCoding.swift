@@ -15,9 +15,9 @@ public enum SummaryCoding {
     /// a partial of a log without state lines holds one per shape) after the pending edges; 1 is
     /// still read (neither).
     public static let formatVersion: UInt8 = 2
-    /// Version of one shape record (2 adds every `ShapeCounter`; 1 was the checkpoint record of
-    /// the first `tail --state` stores, still read).
-    static let shapeVersion: UInt8 = 2
+    /// Version of one shape record (3 adds the plan-cache keys per hash; 2 adds every
+    /// `ShapeCounter`; 1 was the checkpoint record of the first `tail --state` stores; all read).
+    static let shapeVersion: UInt8 = 3
 
     public static func isSummary(_ prefix: some Collection<UInt8>) -> Bool {
         prefix.count >= magic.count && zip(prefix, magic).allSatisfy { $0 == $1 }
@@ -220,12 +220,14 @@ public enum SummaryCoding {
         }
         w.varint(a.hosts.count)
         for (k, v) in a.hosts.sorted(by: { $0.key < $1.key }) { w.string(k); w.svarint(v) }
+        w.varint(a.planCacheKeys.count)
+        for p in a.planCacheKeys.sorted() { w.string(p.hash); w.string(p.key) }
     }
 
     static func decodeShape(_ r: inout ByteReader) throws(DecodeError) -> ShapeAggregate {
         let version = try r.u8()
         if version == 1 { return try decodeShapeV1(&r) }
-        guard version == shapeVersion else { throw DecodeError("unknown shape record version \(version)") }
+        guard version == 2 || version == shapeVersion else { throw DecodeError("unknown shape record version \(version)") }
         let ns = try r.string()
         let op = try r.string()
         let text = try r.string()
@@ -250,6 +252,9 @@ public enum SummaryCoding {
         for _ in 0..<(try r.count()) { a.queryHashes.insert(try r.string()) }
         for _ in 0..<(try r.count()) { a.queryShapeHashes.insert(try r.string()) }
         for _ in 0..<(try r.count()) { let k = try r.string(); a.hosts[k] = try r.svarint() }
+        if version >= 3 {
+            for _ in 0..<(try r.count()) { a.planCacheKeys.insert(PlanCacheKey(hash: try r.string(), key: try r.string())) }
+        }
         return a
     }
 
