@@ -239,7 +239,10 @@ public final class SummarySink: EventSink {
         self.summary = summary
         self.host = host
     }
-    public func consume(_ event: Event) {
+    public func consume(_ event: Event) { Self.add(event, to: summary, host: host) }
+
+    /// What the sink does, for sinks whose summary changes (tail's live windows).
+    static func add(_ event: Event, to summary: RunSummary, host: String?) {
         switch event {
         case .slowOperation(let op):
             summary.shapes.add(op, host: op.host ?? host)

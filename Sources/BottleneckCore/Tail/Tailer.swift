@@ -48,7 +48,7 @@ final class WindowSink: EventSink {
         self.window = window
         self.host = host
     }
-    func consume(_ event: Event) { SummarySink(summary: window.summary, host: host).consume(event) }
+    func consume(_ event: Event) { SummarySink.add(event, to: window.summary, host: host) }
 }
 
 /// The follow loop: waits for changes, reads new lines of every followed path through the
