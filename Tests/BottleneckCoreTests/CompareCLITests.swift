@@ -258,5 +258,23 @@ import BottleneckTestSupport
         let e = try runBottleneck(["compare", "\(dir)/edited.json", "\(dir)/cur.log"])
         #expect(e.status == 1)
         #expect(e.stderr.contains("edited.json: damaged baseline"))
+        // Values out of all proportion (a hostile or corrupted file that is still consistent):
+        // compared, never a trap.
+        var obj = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+        var shapes = try #require(obj["shapes"] as? [[String: Any]])
+        shapes[0]["count"] = Int64.max
+        shapes[0]["totalMillis"] = Int64.max
+        shapes[0]["docsExamined"] = Int64.max
+        shapes[0]["histogram"] = ["buckets": [[900, Int64.max]], "min": Int64.max, "max": Int64.max]
+        obj["shapes"] = shapes
+        obj["slowMillis"] = Int64.max
+        try JSONSerialization.data(withJSONObject: obj).write(to: URL(fileURLWithPath: "\(dir)/huge.json"))
+        for args in [["\(dir)/huge.json", "\(dir)/cur.log"], ["\(dir)/cur.log", "\(dir)/huge.json"]] {
+            for format in ["table", "json", "markdown"] {
+                let h = try runBottleneck(["compare", "--fail-on", "all", "-f", format] + args)
+                #expect((0...30).contains(h.status), "\(format) \(args): \(h.status) \(h.stderr)")
+                #expect(!h.stdout.isEmpty)
+            }
+        }
     }
 }

@@ -43,7 +43,7 @@ public struct LogHistogram: Sendable, Equatable {
         let v = Swift.max(value, 0)
         let b = LogHistogram.bucket(of: v)
         add(bucket: b, times: times)
-        count += times
+        count = LogHistogram.sum(count, times)
         if v < min { min = v }
         if v > max { max = v }
     }
@@ -57,16 +57,23 @@ public struct LogHistogram: Sendable, Equatable {
             if indices[mid] < b { lo = mid + 1 } else { hi = mid }
         }
         if lo < indices.count && indices[lo] == b {
-            counts[lo] += times
+            counts[lo] = LogHistogram.sum(counts[lo], times)
         } else {
             indices.insert(b, at: lo)
             counts.insert(times, at: lo)
         }
     }
 
+    /// Counts saturate: merged histograms from files can hold any count.
+    @inline(__always)
+    static func sum(_ a: UInt64, _ b: UInt64) -> UInt64 {
+        let (r, o) = a.addingReportingOverflow(b)
+        return o ? .max : r
+    }
+
     public mutating func merge(_ other: LogHistogram) {
         for i in other.indices.indices { add(bucket: other.indices[i], times: other.counts[i]) }
-        count += other.count
+        count = LogHistogram.sum(count, other.count)
         if other.count > 0 {
             min = Swift.min(min, other.min)
             max = Swift.max(max, other.max)
@@ -76,7 +83,7 @@ public struct LogHistogram: Sendable, Equatable {
     /// The value at quantile `q` (0...1), nearest-rank, clamped to the recorded min and max.
     public func quantile(_ q: Double) -> Double {
         guard count > 0 else { return 0 }
-        let rank = Swift.max(1, UInt64((q * Double(count)).rounded(.up)))
+        let rank = Swift.max(1, UInt64(saturating: (q * Double(count)).rounded(.up)))
         var seen: UInt64 = 0
         for i in indices.indices {
             seen += counts[i]
@@ -98,7 +105,8 @@ extension LogHistogram {
         self.init()
         self.indices = indices
         self.counts = counts
-        self.count = counts.reduce(0, +)
+        // Saturating: the counts come from a file (a partial, a checkpoint, a baseline).
+        self.count = counts.reduce(UInt64(0)) { let (r, o) = $0.addingReportingOverflow($1); return o ? .max : r }
         self.min = min
         self.max = max
     }

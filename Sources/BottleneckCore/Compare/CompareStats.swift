@@ -74,7 +74,7 @@ public enum CompareStats {
         /// As `LogHistogram.quantile`: nearest rank, the bucket's value, clamped to min and max.
         func quantile(_ q: Double) -> Double {
             guard count > 0 else { return 0 }
-            let rank = Swift.max(1, Swift.min(count, UInt64((q * Double(count)).rounded(.up))))
+            let rank = Swift.max(1, Swift.min(count, UInt64(saturating: (q * Double(count)).rounded(.up))))
             var lo = 0, hi = upTo.count - 1
             while lo < hi {
                 let mid = (lo + hi) / 2

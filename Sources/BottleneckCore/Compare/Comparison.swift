@@ -291,7 +291,7 @@ public struct Comparison: Sendable {
         let x = k.b, y = k.c
         let n1 = x?.count ?? 0, n2 = y?.count ?? 0
         let total1 = x?.durationTotal ?? 0, total2 = y?.durationTotal ?? 0
-        let delta = Int64((Double(total2) * scale).rounded()) - total1
+        let delta = Int64(saturating: (Double(total2) * scale).rounded()).subtractingSaturated(total1)
         let any = (y ?? x)!
         var f = CompareFinding(verdict: .goneShape, shapeId: any.idHex, namespace: any.namespace, operation: any.operation,
                                shape: any.text, deltaMillis: delta, reason: "")
@@ -445,8 +445,8 @@ public struct Comparison: Sendable {
         if v >= 10 { return String((v * 10).rounded() / 10) }
         return String((v * 100).rounded() / 100)
     }
-    static func ms(_ v: Double) -> String { (v >= 100 ? TableReporter.group(Int64(v.rounded())) : num(v)) + " ms" }
+    static func ms(_ v: Double) -> String { (v >= 100 ? TableReporter.group(Int64(saturating: v.rounded())) : num(v)) + " ms" }
     static func rate(_ n: CompareNumbers, _ count: Int64) -> String {
-        n.perHour.map { ($0 >= 1000 ? TableReporter.group(Int64($0.rounded())) : num($0)) + "/h" } ?? "\(count) ops"
+        n.perHour.map { ($0 >= 1000 ? TableReporter.group(Int64(saturating: $0.rounded())) : num($0)) + "/h" } ?? "\(count) ops"
     }
 }

@@ -129,6 +129,20 @@ extension Int64 {
     }
 }
 
+extension Int64 {
+    /// `d` rounded toward zero, held at the bounds (NaN is 0): never traps on a value from a file.
+    public init(saturating d: Double) {
+        if d.isNaN { self = 0 } else if d >= 9_223_372_036_854_775_808.0 { self = .max } else if d <= -9_223_372_036_854_775_808 { self = .min } else { self = Int64(d) }
+    }
+}
+
+extension UInt64 {
+    /// `d` rounded toward zero, held at 0 and `UInt64.max` (NaN is 0).
+    public init(saturating d: Double) {
+        if d.isNaN || d <= 0 { self = 0 } else if d >= 18_446_744_073_709_551_616.0 { self = .max } else { self = UInt64(d) }
+    }
+}
+
 extension ShapeAggregate {
     func shiftInputs(by n: Int) {
         if let s = slowestSource { slowestSource = SourceLocation(input: s.input + n, line: s.line) }
