@@ -9,9 +9,9 @@ struct BaselineCommand: ParsableCommand {
         commandName: "baseline",
         abstract: "Write a baseline file to commit (save), or rewrite it after review (accept); compare reads it as a side.",
         discussion: """
-        A baseline file is small, sorted and stable JSON (docs/compare.md): saving the same run
-        twice gives the same bytes, and a pull request shows what changed. `accept` prints the
-        compare of the old baseline with the new run before replacing it, and keeps the
+        A baseline file is small, sorted and stable JSON (docs/compare.md): saving the same run \
+        twice gives the same bytes, and a pull request shows what changed. `accept` prints the \
+        compare of the old baseline with the new run before replacing it, and keeps the \
         file's name. Exit status: 0; 1 a runtime error; 64 a usage error.
         """,
         subcommands: [Save.self, Accept.self]

@@ -82,12 +82,12 @@ struct CompareCommand: ParsableCommand {
         commandName: "compare",
         abstract: "Compare two runs shape by shape: latency and load regressions, plan flips, new and gone shapes, OOM kills.",
         discussion: """
-        Each side is a run of the history store (id, label, LABEL~N), a baseline file (baseline
-        save), partial reports, or log files analyzed now. Give the two sides as BASELINE CURRENT,
+        Each side is a run of the history store (id, label, LABEL~N), a baseline file (baseline \
+        save), partial reports, or log files analyzed now. Give the two sides as BASELINE CURRENT, \
         or with --baseline and --current (repeatable, for several files on one side).
 
-        Exit status: 0 no gating finding; otherwise the sum of the gating classes found: 2 latency
-        or load regression, 4 new shapes, 8 plan flip or efficiency, 16 OOM regression (test one
+        Exit status: 0 no gating finding; otherwise the sum of the gating classes found: 2 latency \
+        or load regression, 4 new shapes, 8 plan flip or efficiency, 16 OOM regression (test one \
         with `status & 2`); 1 a runtime error; 64 a usage error or runs that cannot be compared.
         """
     )

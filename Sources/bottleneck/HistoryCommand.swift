@@ -6,8 +6,8 @@ struct HistoryCommand: ParsableCommand {
         commandName: "history",
         abstract: "List, show and remove saved runs (analyze --save, tail --save-every).",
         discussion: """
-        A run is named by its id, by a label (its latest run), or by LABEL~N (the N-th run before
-        that one with the label; latest~N counts all runs). Exit status: 0, or 1 when the store
+        A run is named by its id, by a label (its latest run), or by LABEL~N (the N-th run before \
+        that one with the label; latest~N counts all runs). Exit status: 0, or 1 when the store \
         cannot be read (missing, locked, damaged, another program's file) or the run does not exist.
         """,
         subcommands: [List.self, Show.self, Remove.self],
